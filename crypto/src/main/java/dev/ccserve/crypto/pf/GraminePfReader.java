@@ -1,0 +1,462 @@
+package dev.ccserve.crypto.pf;
+
+import dev.ccserve.crypto.key.WrapKey;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Reads a Gramine protected file (format v2) sequentially, authenticating everything it returns.
+ *
+ * <p>Security guarantees: {@link #open} authenticates the metadata node with the wrap key (a wrong
+ * key and a modified metadata node are indistinguishable), checks the embedded path against the
+ * caller's {@link PathBinding} and checks that the file has all the nodes its authenticated size
+ * needs. Every data and MHT node is verified with the key and GCM tag held by its parent before
+ * any of its bytes are returned, so modified, swapped, reordered or foreign nodes fail with
+ * {@link ProtectedFileException.Reason#AUTHENTICATION_FAILED}. Not detected: rollback to an older
+ * complete file encrypted under the same key and path; whole nodes appended after the last needed
+ * node (they are never read); the unauthenticated header bytes (minor version, flags, padding).
+ *
+ * <p>Restrictions: version 1 files and files with the HAS_PENDING_WRITE flag are rejected. Memory:
+ * a 128 KiB read-ahead window plus one 4 KiB plaintext node per Merkle-tree level, independent of
+ * the file size; {@link #readFully()} adds exactly one array of the plaintext size. Plaintext
+ * buffers are wiped on {@link #close()}. Not thread-safe.
+ */
+public final class GraminePfReader extends InputStream {
+  private static final int WINDOW_NODES = 32;
+
+  private final Path file;
+  private final FileChannel channel;
+  private final long physicalNodes;
+  private final long size;
+  private final String embeddedPath;
+  private final byte[] firstBytes;
+  private final byte[] rootEntry;
+  private final PfCrypto crypto = new PfCrypto();
+
+  private final byte[] window = new byte[WINDOW_NODES * PfFormat.NODE_SIZE];
+  private long windowStart = -1;
+  private int windowNodes;
+  private final List<long[]> mhtCacheIndex = new ArrayList<>();
+  private final List<byte[]> mhtCachePlain = new ArrayList<>();
+  private final byte[] nodePlain = new byte[PfFormat.NODE_SIZE];
+  private long nodePlainIndex = -1;
+  private long position;
+  private boolean closed;
+
+  private GraminePfReader(Path file, FileChannel channel, long physicalNodes, long size,
+      String embeddedPath, byte[] firstBytes, byte[] rootEntry) {
+    this.file = file;
+    this.channel = channel;
+    this.physicalNodes = physicalNodes;
+    this.size = size;
+    this.embeddedPath = embeddedPath;
+    this.firstBytes = firstBytes;
+    this.rootEntry = rootEntry;
+  }
+
+  /**
+   * Opens {@code file}, authenticates its metadata with {@code key} and checks its embedded path
+   * against {@code binding}.
+   *
+   * @throws ProtectedFileException NOT_A_PROTECTED_FILE, UNSUPPORTED_VERSION,
+   *     UNSUPPORTED_FEATURE, AUTHENTICATION_FAILED, PATH_MISMATCH or IO
+   */
+  public static GraminePfReader open(Path file, WrapKey key, PathBinding binding)
+      throws ProtectedFileException {
+    FileChannel ch;
+    try {
+      ch = FileChannel.open(file, StandardOpenOption.READ);
+    } catch (IOException e) {
+      throw ProtectedFileException.io("opening", file, e);
+    }
+    try {
+      GraminePfReader r = openChannel(file, ch, key, binding);
+      ch = null;
+      return r;
+    } finally {
+      closeQuietly(ch);
+    }
+  }
+
+  /** Convenience: opens, reads all plaintext and closes. */
+  public static byte[] decrypt(Path file, WrapKey key, PathBinding binding)
+      throws ProtectedFileException {
+    try (GraminePfReader r = open(file, key, binding)) {
+      return r.readFully();
+    }
+  }
+
+  /**
+   * What can be learned about {@code file} without the key: header fields and, from the node
+   * count, the plaintext size range.
+   *
+   * @throws ProtectedFileException NOT_A_PROTECTED_FILE (bad size or file id) or IO
+   */
+  public static ProtectedFileInfo inspect(Path file) throws ProtectedFileException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      long physical = ch.size();
+      checkPhysicalSize(file, physical);
+      byte[] node0 = readNode0(file, ch);
+      if (!PfFormat.hasFileId(node0)) {
+        throw notProtected(file, "no \"GRAFS_PF\" file id at offset 0");
+      }
+      int major = node0[PfFormat.OFF_MAJOR] & 0xFF;
+      int flags = major == PfFormat.MAJOR_VERSION ? node0[PfFormat.OFF_FLAGS] & 0xFF : 0;
+      return ProtectedFileInfo.of(physical, major, node0[PfFormat.OFF_MINOR] & 0xFF, flags);
+    } catch (ProtectedFileException e) {
+      throw e;
+    } catch (IOException e) {
+      throw ProtectedFileException.io("inspecting", file, e);
+    }
+  }
+
+  /** Cheap sniff without the key: size is a non-zero multiple of 4096 and the file id matches. */
+  public static boolean isProtectedFile(Path file) {
+    try {
+      inspect(file);
+      return true;
+    } catch (ProtectedFileException e) {
+      return false;
+    }
+  }
+
+  /** Plaintext length, as authenticated by the metadata. */
+  public long size() {
+    return size;
+  }
+
+  /** The path embedded in the metadata (authenticated; UTF-8, lossily decoded if invalid). */
+  public String embeddedPath() {
+    return embeddedPath;
+  }
+
+  /** Bytes returned so far. */
+  public long position() {
+    return position;
+  }
+
+  /**
+   * Reads and authenticates all remaining plaintext into a new array of exactly that length.
+   *
+   * @throws ProtectedFileException TOO_LARGE if it does not fit a Java array, or as {@link #read}
+   */
+  public byte[] readFully() throws ProtectedFileException {
+    long remaining = size - position;
+    if (remaining > Integer.MAX_VALUE - 16) {
+      throw new ProtectedFileException(ProtectedFileException.Reason.TOO_LARGE, "protected file "
+          + file + " has " + remaining + " bytes left, more than a Java array holds ("
+          + (Integer.MAX_VALUE - 16) + "); read it as a stream");
+    }
+    byte[] out = new byte[(int) remaining];
+    readAllInto(out);
+    return out;
+  }
+
+  /**
+   * Reads all remaining plaintext into the start of {@code destination}; returns its length. On
+   * failure the written part of {@code destination} is wiped.
+   *
+   * @throws IllegalArgumentException if {@code destination} is shorter than the remaining bytes
+   */
+  public int readAllInto(byte[] destination) throws ProtectedFileException {
+    long remaining = size - position;
+    if (destination.length < remaining) {
+      throw new IllegalArgumentException("destination holds " + destination.length
+          + " bytes, " + remaining + " remain");
+    }
+    try {
+      int n = read(destination, 0, (int) remaining);
+      return Math.max(n, 0);
+    } catch (ProtectedFileException e) {
+      Arrays.fill(destination, 0, (int) remaining, (byte) 0);
+      throw e;
+    }
+  }
+
+  @Override
+  public int read() throws ProtectedFileException {
+    byte[] one = new byte[1];
+    return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+  }
+
+  @Override
+  public int read(byte[] b, int off, int len) throws ProtectedFileException {
+    java.util.Objects.checkFromIndexSize(off, len, b.length);
+    if (closed) {
+      throw new ProtectedFileException(ProtectedFileException.Reason.IO,
+          "protected file " + file + " is closed");
+    }
+    if (len == 0) {
+      return 0;
+    }
+    if (position >= size) {
+      return -1;
+    }
+    int total = 0;
+    while (len > 0 && position < size) {
+      int n = position < PfFormat.METADATA_DATA_SIZE ? readFromMetadata(b, off, len)
+          : readFromDataNode(b, off, len);
+      position += n;
+      off += n;
+      len -= n;
+      total += n;
+    }
+    return total;
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    Arrays.fill(firstBytes, (byte) 0);
+    Arrays.fill(rootEntry, (byte) 0);
+    Arrays.fill(nodePlain, (byte) 0);
+    for (byte[] p : mhtCachePlain) {
+      Arrays.fill(p, (byte) 0);
+    }
+    closeQuietly(channel);
+  }
+
+  private int readFromMetadata(byte[] b, int off, int len) {
+    int p = (int) position;
+    int n = (int) Math.min(Math.min(len, PfFormat.METADATA_DATA_SIZE - p), size - p);
+    System.arraycopy(firstBytes, p, b, off, n);
+    return n;
+  }
+
+  private int readFromDataNode(byte[] b, int off, int len) throws ProtectedFileException {
+    long rel = position - PfFormat.METADATA_DATA_SIZE;
+    long k = rel / PfFormat.NODE_SIZE;
+    int inNode = (int) (rel % PfFormat.NODE_SIZE);
+    int available = (int) Math.min(PfFormat.NODE_SIZE - inNode, size - position);
+    if (inNode == 0 && available == PfFormat.NODE_SIZE && len >= PfFormat.NODE_SIZE) {
+      decryptDataNode(k, b, off); // straight into the caller's array: no extra copy
+      return PfFormat.NODE_SIZE;
+    }
+    if (nodePlainIndex != k) {
+      nodePlainIndex = -1;
+      decryptDataNode(k, nodePlain, 0);
+      nodePlainIndex = k;
+    }
+    int n = Math.min(len, available);
+    System.arraycopy(nodePlain, inNode, b, off, n);
+    return n;
+  }
+
+  private void decryptDataNode(long k, byte[] out, int outOff) throws ProtectedFileException {
+    byte[] mht = mhtNode(k / PfFormat.DATA_ENTRIES_PER_MHT);
+    int entry = PfFormat.dataEntryOffset(k);
+    int w = windowOffset(PfFormat.dataNodePhysical(k));
+    if (!crypto.decrypt(mht, entry, window, w, PfFormat.NODE_SIZE, mht,
+        entry + PfFormat.KEY_SIZE, out, outOff)) {
+      Arrays.fill(out, outOff, outOff + PfFormat.NODE_SIZE, (byte) 0);
+      throw ProtectedFileException.authenticationFailed(file);
+    }
+  }
+
+  /** Plaintext of MHT node {@code m}, from the per-level cache or decrypted via its parent. */
+  private byte[] mhtNode(long m) throws ProtectedFileException {
+    int depth = depthOf(m);
+    while (mhtCacheIndex.size() <= depth) {
+      mhtCacheIndex.add(new long[] {-1});
+      mhtCachePlain.add(new byte[PfFormat.NODE_SIZE]);
+    }
+    long[] cachedIndex = mhtCacheIndex.get(depth);
+    byte[] plain = mhtCachePlain.get(depth);
+    if (cachedIndex[0] == m) {
+      return plain;
+    }
+    byte[] parent = m == 0 ? rootEntry : mhtNode(PfFormat.mhtParent(m));
+    int entry = m == 0 ? 0 : PfFormat.childEntryOffset(m);
+    int w = windowOffset(PfFormat.mhtNodePhysical(m));
+    cachedIndex[0] = -1;
+    if (!crypto.decrypt(parent, entry, window, w, PfFormat.NODE_SIZE, parent,
+        entry + PfFormat.KEY_SIZE, plain, 0)) {
+      throw ProtectedFileException.authenticationFailed(file);
+    }
+    cachedIndex[0] = m;
+    return plain;
+  }
+
+  private static int depthOf(long m) {
+    int d = 0;
+    while (m > 0) {
+      m = PfFormat.mhtParent(m);
+      d++;
+    }
+    return d;
+  }
+
+  /** Offset in {@link #window} of physical node {@code node}, reading ahead as needed. */
+  private int windowOffset(long node) throws ProtectedFileException {
+    if (windowStart >= 0 && node >= windowStart && node < windowStart + windowNodes) {
+      return (int) (node - windowStart) * PfFormat.NODE_SIZE;
+    }
+    if (node >= physicalNodes) {
+      throw ProtectedFileException.authenticationFailed(file);
+    }
+    int count = (int) Math.min(WINDOW_NODES, physicalNodes - node);
+    windowStart = -1;
+    ByteBuffer buf = ByteBuffer.wrap(window, 0, count * PfFormat.NODE_SIZE);
+    try {
+      long pos = node * PfFormat.NODE_SIZE;
+      while (buf.hasRemaining()) {
+        int r = channel.read(buf, pos);
+        if (r < 0) {
+          throw ProtectedFileException.authenticationFailed(file); // shrank while open
+        }
+        pos += r;
+      }
+    } catch (ProtectedFileException e) {
+      throw e;
+    } catch (IOException e) {
+      throw ProtectedFileException.io("reading", file, e);
+    }
+    windowStart = node;
+    windowNodes = count;
+    return 0;
+  }
+
+  private static GraminePfReader openChannel(Path file, FileChannel ch, WrapKey key,
+      PathBinding binding) throws ProtectedFileException {
+    long physical;
+    byte[] node0;
+    try {
+      physical = ch.size();
+      checkPhysicalSize(file, physical);
+      node0 = readNode0(file, ch);
+    } catch (ProtectedFileException e) {
+      throw e;
+    } catch (IOException e) {
+      throw ProtectedFileException.io("reading", file, e);
+    }
+    checkHeader(file, node0);
+    byte[] meta = new byte[PfFormat.ENCRYPTED_SIZE];
+    try {
+      decryptMetadata(file, node0, key, meta);
+      String embedded = checkPath(file, meta, binding);
+      long size = PfFormat.readLongLe(meta, PfFormat.REL_FILE_SIZE);
+      long needed = size < 0 ? Long.MAX_VALUE : PfFormat.physicalNodeCount(size);
+      if (needed > physical / PfFormat.NODE_SIZE) {
+        throw ProtectedFileException.authenticationFailed(file); // truncated by whole nodes
+      }
+      byte[] first = Arrays.copyOfRange(meta, PfFormat.REL_FILE_DATA,
+          PfFormat.REL_FILE_DATA + PfFormat.METADATA_DATA_SIZE);
+      byte[] root = Arrays.copyOfRange(meta, PfFormat.REL_ROOT_KEY,
+          PfFormat.REL_ROOT_KEY + PfFormat.ENTRY_SIZE);
+      return new GraminePfReader(file, ch, physical / PfFormat.NODE_SIZE, size, embedded, first,
+          root);
+    } finally {
+      Arrays.fill(meta, (byte) 0);
+    }
+  }
+
+  private static void checkHeader(Path file, byte[] node0) throws ProtectedFileException {
+    if (!PfFormat.hasFileId(node0)) {
+      throw notProtected(file, "no \"GRAFS_PF\" file id at offset 0");
+    }
+    int major = node0[PfFormat.OFF_MAJOR] & 0xFF;
+    if (major != PfFormat.MAJOR_VERSION) {
+      throw new ProtectedFileException(ProtectedFileException.Reason.UNSUPPORTED_VERSION,
+          "protected file " + file + ": expected format major version 2, found " + major
+              + (major == PfFormat.LEGACY_MAJOR_VERSION
+                  ? " (legacy v1; re-encrypt it with a current gramine-sgx-pf-crypt or ccserve)"
+                  : ""));
+    }
+    if ((node0[PfFormat.OFF_FLAGS] & PfFormat.FLAG_HAS_PENDING_WRITE) != 0) {
+      throw new ProtectedFileException(ProtectedFileException.Reason.UNSUPPORTED_FEATURE,
+          "protected file " + file + " has the HAS_PENDING_WRITE flag set (an interrupted "
+              + "Gramine write with crash recovery); ccserve does not do recovery");
+    }
+  }
+
+  private static void decryptMetadata(Path file, byte[] node0, WrapKey key, byte[] meta)
+      throws ProtectedFileException {
+    byte[] wrap = key.toCleartextBytes();
+    byte[] metadataKey = PfCrypto.deriveMetadataKey(wrap, node0, PfFormat.OFF_NONCE);
+    try {
+      if (!new PfCrypto().decrypt(metadataKey, 0, node0, PfFormat.OFF_ENCRYPTED,
+          PfFormat.ENCRYPTED_SIZE, node0, PfFormat.OFF_MAC, meta, 0)) {
+        throw ProtectedFileException.authenticationFailed(file);
+      }
+    } finally {
+      Arrays.fill(wrap, (byte) 0);
+      Arrays.fill(metadataKey, (byte) 0);
+    }
+  }
+
+  private static String checkPath(Path file, byte[] meta, PathBinding binding)
+      throws ProtectedFileException {
+    int len = 0;
+    while (len < PfFormat.PATH_FIELD_SIZE && meta[len] != 0) {
+      len++;
+    }
+    if (len == PfFormat.PATH_FIELD_SIZE) {
+      throw notProtected(file, "embedded path is not NUL-terminated");
+    }
+    String strict = null;
+    try {
+      strict = StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(meta, 0, len)).toString();
+    } catch (CharacterCodingException e) {
+      // not UTF-8: can only match insecureAny()
+    }
+    String shown = strict != null ? strict : new String(meta, 0, len, StandardCharsets.UTF_8);
+    boolean ok = binding.isInsecure() || (strict != null && binding.matches(strict));
+    if (!ok) {
+      throw new ProtectedFileException(ProtectedFileException.Reason.PATH_MISMATCH,
+          "protected file " + file + " is bound to path \"" + shown + "\"; expected " + binding);
+    }
+    return shown;
+  }
+
+  private static void checkPhysicalSize(Path file, long physical) throws ProtectedFileException {
+    if (physical == 0 || physical % PfFormat.NODE_SIZE != 0) {
+      throw notProtected(file, "expected a size that is a non-zero multiple of 4096 bytes, found "
+          + physical);
+    }
+  }
+
+  private static byte[] readNode0(Path file, FileChannel ch) throws IOException {
+    byte[] node0 = new byte[PfFormat.NODE_SIZE];
+    ByteBuffer buf = ByteBuffer.wrap(node0);
+    long pos = 0;
+    while (buf.hasRemaining()) {
+      int r = ch.read(buf, pos);
+      if (r < 0) {
+        throw notProtected(file, "file shorter than one 4096-byte node");
+      }
+      pos += r;
+    }
+    return node0;
+  }
+
+  private static ProtectedFileException notProtected(Path file, String detail) {
+    return new ProtectedFileException(ProtectedFileException.Reason.NOT_A_PROTECTED_FILE,
+        "not a Gramine protected file: " + file + ": " + detail);
+  }
+
+  private static void closeQuietly(FileChannel ch) {
+    if (ch != null) {
+      try {
+        ch.close();
+      } catch (IOException ignored) {
+        // nothing useful to do: the channel was only read
+      }
+    }
+  }
+}
