@@ -22,7 +22,7 @@ import java.util.List;
  * numbers, booleans, strings and {@code {"b64": …}} objects, with the dtype taken from the
  * signature. Shapes are inferred from the nesting and must be rectangular. Floats are written the
  * way TF Serving writes them (6 significant digits when that round-trips, else 9; 17 for
- * doubles). Stateless and thread-safe.
+ * doubles), always with a decimal point or exponent so clients read them as floats. Stateless and thread-safe.
  */
 final class JsonTensors {
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
@@ -243,7 +243,7 @@ final class JsonTensors {
     if (Float.isInfinite(f)) {
       return F.textNode(f > 0 ? "Infinity" : "-Infinity");
     }
-    return F.numberNode(new BigDecimal(formatFloat(f)));
+    return F.numberNode(Double.parseDouble(formatFloat(f)));
   }
 
   static JsonNode doubleNode(double d) {
@@ -255,7 +255,7 @@ final class JsonTensors {
     }
     BigDecimal six = new BigDecimal(d).round(new MathContext(6));
     BigDecimal out = six.doubleValue() == d ? six : new BigDecimal(d).round(new MathContext(17));
-    return F.numberNode(out.stripTrailingZeros());
+    return F.numberNode(out.doubleValue());
   }
 
   /** TF Serving's float rule: 6 significant digits if they round-trip, else 9. */
