@@ -41,7 +41,7 @@ public final class GraminePfReader extends InputStream {
   private final String embeddedPath;
   private final byte[] firstBytes;
   private final byte[] rootEntry;
-  private final PfCrypto crypto = new PfCrypto();
+  private final PfCrypto crypto;
 
   private final byte[] window = new byte[WINDOW_NODES * PfFormat.NODE_SIZE];
   private long windowStart = -1;
@@ -54,7 +54,8 @@ public final class GraminePfReader extends InputStream {
   private boolean closed;
 
   private GraminePfReader(Path file, FileChannel channel, long physicalNodes, long size,
-      String embeddedPath, byte[] firstBytes, byte[] rootEntry) {
+      String embeddedPath, byte[] firstBytes, byte[] rootEntry, PfCrypto crypto) {
+    this.crypto = crypto;
     this.file = file;
     this.channel = channel;
     this.physicalNodes = physicalNodes;
@@ -344,8 +345,9 @@ public final class GraminePfReader extends InputStream {
     }
     checkHeader(file, node0);
     byte[] meta = new byte[PfFormat.ENCRYPTED_SIZE];
+    PfCrypto crypto = new PfCrypto();
     try {
-      decryptMetadata(file, node0, key, meta);
+      decryptMetadata(file, node0, key, meta, crypto);
       String embedded = checkPath(file, meta, binding);
       long size = PfFormat.readLongLe(meta, PfFormat.REL_FILE_SIZE);
       long needed = size < 0 ? Long.MAX_VALUE : PfFormat.physicalNodeCount(size);
@@ -357,7 +359,7 @@ public final class GraminePfReader extends InputStream {
       byte[] root = Arrays.copyOfRange(meta, PfFormat.REL_ROOT_KEY,
           PfFormat.REL_ROOT_KEY + PfFormat.ENTRY_SIZE);
       return new GraminePfReader(file, ch, physical / PfFormat.NODE_SIZE, size, embedded, first,
-          root);
+          root, crypto);
     } finally {
       Arrays.fill(meta, (byte) 0);
     }
@@ -382,12 +384,12 @@ public final class GraminePfReader extends InputStream {
     }
   }
 
-  private static void decryptMetadata(Path file, byte[] node0, WrapKey key, byte[] meta)
-      throws ProtectedFileException {
+  private static void decryptMetadata(Path file, byte[] node0, WrapKey key, byte[] meta,
+      PfCrypto crypto) throws ProtectedFileException {
     byte[] wrap = key.toCleartextBytes();
     byte[] metadataKey = PfCrypto.deriveMetadataKey(wrap, node0, PfFormat.OFF_NONCE);
     try {
-      if (!new PfCrypto().decrypt(metadataKey, 0, node0, PfFormat.OFF_ENCRYPTED,
+      if (!crypto.decrypt(metadataKey, 0, node0, PfFormat.OFF_ENCRYPTED,
           PfFormat.ENCRYPTED_SIZE, node0, PfFormat.OFF_MAC, meta, 0)) {
         throw ProtectedFileException.authenticationFailed(file);
       }
