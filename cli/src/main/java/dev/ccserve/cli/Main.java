@@ -18,6 +18,8 @@ import picocli.CommandLine.Command;
     description = "Confidential, TensorFlow-Serving-compatible model server.",
     subcommands = {
       CommandLine.HelpCommand.class,
+      TlsCommand.class,
+      ClientCommand.class,
     })
 public final class Main implements Runnable {
   private final PrintWriter out;
