@@ -1,5 +1,6 @@
 package dev.ccserve.server;
 
+import dev.ccserve.crypto.tls.ServerTls;
 import dev.ccserve.server.config.ModelConfig;
 import dev.ccserve.server.config.ModelServerConfigs;
 import dev.ccserve.server.core.ServingException;
@@ -60,8 +61,7 @@ public final class ModelServer implements AutoCloseable {
     this.rest = options.restPort() < 0 ? null : new RestServer(
         new InetSocketAddress(options.bindAddress(), options.restPort()),
         new RestHandler(api, options.restTimeoutMillis()), metrics, readiness,
-        tls.map(ServerTls::sslContext), tls.map(ServerTls::requireClientCert).orElse(false),
-        options.restThreads(), options.maxMessageBytes());
+        tls, options.restThreads(), options.maxMessageBytes());
   }
 
   public Readiness readiness() {

@@ -1,7 +1,7 @@
 package dev.ccserve.server.grpc;
 
 import dev.ccserve.server.Readiness;
-import dev.ccserve.server.ServerTls;
+import dev.ccserve.crypto.tls.ServerTls;
 import dev.ccserve.server.ServingApi;
 import io.grpc.Grpc;
 import io.grpc.InsecureServerCredentials;
@@ -43,11 +43,8 @@ public final class GrpcServer implements AutoCloseable {
       Optional<ServerTls> tls, int maxThreads, int maxMessageBytes) {
     ServerCredentials creds = tls.<ServerCredentials>map(t -> {
       TlsServerCredentials.Builder b = TlsServerCredentials.newBuilder().keyManager(t.keyManager());
-      if (t.trustManager() != null) {
-        b.trustManager(t.trustManager());
-      }
-      b.clientAuth(t.requireClientCert() ? TlsServerCredentials.ClientAuth.REQUIRE
-          : TlsServerCredentials.ClientAuth.NONE);
+      t.trustManager().ifPresent(b::trustManager);
+      b.clientAuth(TlsServerCredentials.ClientAuth.valueOf(t.clientAuth().name()));
       return b.build();
     }).orElseGet(InsecureServerCredentials::create);
     pool = new ThreadPoolExecutor(maxThreads, maxThreads, 60, TimeUnit.SECONDS,

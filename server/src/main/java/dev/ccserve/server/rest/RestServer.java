@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
+import dev.ccserve.crypto.tls.ServerTls;
 import dev.ccserve.server.Readiness;
 import dev.ccserve.server.metrics.ServingMetrics;
 import java.io.IOException;
@@ -17,8 +18,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,18 +35,17 @@ public final class RestServer implements AutoCloseable {
   private final ExecutorService pool;
 
   public RestServer(InetSocketAddress bind, RestHandler handler, ServingMetrics metrics,
-      Readiness readiness, Optional<SSLContext> tls, boolean requireClientCert, int threads,
-      long maxBodyBytes) throws IOException {
+      Readiness readiness, Optional<ServerTls> tls, int threads, long maxBodyBytes)
+      throws IOException {
     if (tls.isPresent()) {
       HttpsServer s = HttpsServer.create(bind, 256);
-      SSLContext ctx = tls.get();
-      s.setHttpsConfigurator(new HttpsConfigurator(ctx) {
+      ServerTls t = tls.get();
+      s.setHttpsConfigurator(new HttpsConfigurator(t.sslContext()) {
         @Override
         public void configure(HttpsParameters params) {
-          SSLParameters p = ctx.getDefaultSSLParameters();
-          // HttpsParameters.setNeedClientAuth alone does not request a certificate on JDK 17.
-          p.setNeedClientAuth(requireClientCert);
-          params.setSSLParameters(p);
+          // HttpsParameters.setNeedClientAuth alone does not request a certificate on JDK 17;
+          // whole SSLParameters with the client-auth mode applied do.
+          params.setSSLParameters(t.sslParameters());
         }
       });
       server = s;
