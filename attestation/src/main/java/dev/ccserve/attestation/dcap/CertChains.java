@@ -75,7 +75,7 @@ final class CertChains {
       if (text.contains("-----BEGIN CERTIFICATE-----")) {
         Matcher m = PEM.matcher(text);
         while (m.find()) {
-          byte[] der = Base64.getMimeDecoder().decode(m.group(1));
+          byte[] der = Base64.getDecoder().decode(m.group(1).replaceAll("\\s+", ""));
           certs.add((X509Certificate) cf.generateCertificate(new ByteArrayInputStream(der)));
           if (certs.size() > MAX_CERTS) {
             break;
@@ -182,6 +182,13 @@ final class CertChains {
             "expected the chain to end in a pinned root key " + names(roots) + ", found root \""
                 + last.getSubjectX500Principal().getName() + "\" with spki_sha256="
                 + new TrustedRoot("x", last.getPublicKey(), false).spkiSha256());
+      }
+      try {
+        last.verify(last.getPublicKey()); // the pinned key is the trust; still reject tampering
+      } catch (GeneralSecurityException | RuntimeException e) {
+        throw new AttestationException(Reason.CERT_CHAIN_INVALID, step,
+            "root certificate \"" + last.getSubjectX500Principal().getName()
+                + "\" carries the pinned key but its self-signature does not verify");
       }
       path.remove(path.size() - 1);
       if (path.isEmpty()) {

@@ -27,8 +27,38 @@ public final class PolicyGate {
     return policy;
   }
 
+  /**
+   * The checks that need no reference values, with the strict defaults (UpToDate only, no debug,
+   * simulated only when {@code trustSimulatedInsecure}). For diagnostics without a policy file; it
+   * does NOT produce {@link VerifiedClaims} because no measurement was checked.
+   */
+  public static void checkBaseline(EvidenceClaims claims, boolean trustSimulatedInsecure)
+      throws AttestationException {
+    SgxReference anySigner = new SgxReference(java.util.Set.of(), java.util.Set.of("00".repeat(32)), null, 0);
+    new PolicyGate(new ReferencePolicy("baseline", anySigner, null, null, null, null, false,
+        trustSimulatedInsecure, "")).checkCommon(claims);
+  }
+
   /** Applies the policy; returns the accepted claims or throws with the reason. */
   public VerifiedClaims check(EvidenceClaims claims) throws AttestationException {
+    checkCommon(claims);
+    switch (claims.tee()) {
+      case SGX:
+        checkSgx(claims);
+        break;
+      case TDX:
+        checkTdx(claims);
+        break;
+      case SEV_SNP:
+      default:
+        checkSnp(claims);
+        break;
+    }
+    checkReportData(claims);
+    return new VerifiedClaims(claims, policy.name());
+  }
+
+  private void checkCommon(EvidenceClaims claims) throws AttestationException {
     Objects.requireNonNull(claims, "claims");
     if (claims.simulated() && !policy.trustSimulatedInsecure()) {
       throw deny(Reason.SIMULATED_NOT_TRUSTED, "simulated",
@@ -49,20 +79,6 @@ public final class PolicyGate {
         throw deny(Reason.TCB_STATUS_REJECTED, "advisory", "advisory " + id + " is denied by policy");
       }
     }
-    switch (claims.tee()) {
-      case SGX:
-        checkSgx(claims);
-        break;
-      case TDX:
-        checkTdx(claims);
-        break;
-      case SEV_SNP:
-      default:
-        checkSnp(claims);
-        break;
-    }
-    checkReportData(claims);
-    return new VerifiedClaims(claims, policy.name());
   }
 
   private void checkSgx(EvidenceClaims c) throws AttestationException {

@@ -146,9 +146,13 @@ class PcsCollateralSourceTest {
   }
 
   @Test
-  void collateral_serverDown_collateralUnavailable() {
-    server.stop(0);
-    PcsCollateralSource pcs = PcsCollateralSource.pccs(base, HttpClient.newHttpClient(),
+  void collateral_serverDown_collateralUnavailable() throws Exception {
+    int closedPort;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      closedPort = s.getLocalPort();
+    }
+    URI down = URI.create("http://127.0.0.1:" + closedPort);
+    PcsCollateralSource pcs = PcsCollateralSource.pccs(down, HttpClient.newHttpClient(),
         Clock.fixed(DcapQuoteVerifierTest.AB_AT, ZoneOffset.UTC));
     assertThatThrownBy(() -> pcs.collateral(new CollateralRequest(
         dev.ccserve.attestation.TeeType.SGX, "00A067110000", CollateralRequest.PckCa.PROCESSOR)))
