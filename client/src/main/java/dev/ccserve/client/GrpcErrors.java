@@ -13,7 +13,9 @@ final class GrpcErrors {
     Status s = e.getStatus();
     StringBuilder msg = new StringBuilder(s.getCode().name());
     if (s.getDescription() != null) {
-      msg.append(": ").append(s.getDescription());
+      String d = s.getDescription();
+      int pipeline = d.indexOf("\nChannel Pipeline:"); // Netty internals, not useful to a user
+      msg.append(": ").append(pipeline >= 0 ? d.substring(0, pipeline) : d);
     }
     String tls = tlsReason(e);
     if (tls != null) {

@@ -1,6 +1,5 @@
 package dev.ccserve.client;
 
-import dev.ccserve.crypto.tls.ClientTls;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -53,11 +52,6 @@ public final class LoadGenerator {
     this.out = out;
     this.err = err;
     this.nanoTime = nanoTime;
-  }
-
-  /** Validated TLS for callers that want to build clients themselves. */
-  static ClientTls tls(LoadOptions o, Clock clock) {
-    return o.tls().toClientTls(clock).orElse(null);
   }
 
   /** Runs the warm-up pass (if any) and the measured pass; returns the measured pass's report. */

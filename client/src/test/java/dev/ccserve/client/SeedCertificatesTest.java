@@ -67,7 +67,11 @@ class SeedCertificatesTest {
   }
 
   private LoadReport load(int port, TlsOptions tls) {
-    LoadOptions o = LoadOptions.defaults(Target.parse("localhost:" + port)).withLoad(1, 1, 1).withTls(tls)
+    return load("localhost", port, tls);
+  }
+
+  private LoadReport load(String host, int port, TlsOptions tls) {
+    LoadOptions o = LoadOptions.defaults(Target.parse(host + ":" + port)).withLoad(1, 1, 1).withTls(tls)
         .withOutput(true, false, false);
     return new LoadGenerator(o, new PrintWriter(out, true), new PrintWriter(new StringWriter(), true), CLOCK).run();
   }
@@ -86,6 +90,10 @@ class SeedCertificatesTest {
       assertThat(load(s.getPort(), new TlsOptions(null, crt, null, null)).succeeded()).isEqualTo(1);
       LoadReport wrongName = load(s.getPort(), new TlsOptions(null, crt, null, "grpc.tf-serving.service.com"));
       assertThat(wrongName.firstError()).contains("No name matching grpc.tf-serving.service.com found");
+      // no override: the dialled host is verified by JSSE (gRPC sets endpoint identification)
+      LoadReport byIp = load("127.0.0.1", s.getPort(), new TlsOptions(null, crt, null, null));
+      assertThat(byIp.succeeded()).isZero();
+      assertThat(byIp.firstError()).isEqualTo("UNAVAILABLE: io exception (TLS: No subject alternative names present)");
     } finally {
       s.shutdownNow();
     }
