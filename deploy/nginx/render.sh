@@ -90,7 +90,9 @@ if [ -n "$backends" ]; then
     list+="${BASH_REMATCH[1]} ${BASH_REMATCH[2]} ${BASH_REMATCH[3]}"$'\n'
   done
 else
-  is_uint "$replicas" && [ "$replicas" -ge 1 ] || die "--replicas must be an integer >= 1, found '$replicas'"
+  if ! is_uint "$replicas" || [ "$replicas" -lt 1 ]; then
+    die "--replicas must be an integer >= 1, found '$replicas'"
+  fi
   [[ "$backend_host" =~ $host_re ]] || die "--backend-host must be a host name or IPv4 address, found '$backend_host'"
   for ((i = 0; i < replicas; i++)); do
     list+="$backend_host $((backend_grpc_port + i * port_step)) $((backend_rest_port + i * port_step))"$'\n'
@@ -122,6 +124,7 @@ export NGINX_PREFIX="$prefix" NGINX_STREAM_MODULE="$stream_module" NGINX_WORKER_
 export GRPC_UPSTREAM_SERVERS="${grpc_servers%$'\n'}" REST_UPSTREAM_SERVERS="${rest_servers%$'\n'}"
 export LISTEN_GRPC="$listen_grpc" LISTEN_REST="$listen_rest" NEXT_UPSTREAM_TRIES="$tries"
 export TLS_CERT="$tls_cert" TLS_KEY="$tls_key" BACKEND_CA="$backend_ca" BACKEND_TLS_NAME="$backend_tls_name"
+# shellcheck disable=SC2016 # the literal list of variables envsubst may replace
 vars='${NGINX_PREFIX} ${NGINX_STREAM_MODULE} ${NGINX_WORKER_PROCESSES} ${GRPC_UPSTREAM_SERVERS} ${REST_UPSTREAM_SERVERS} ${LISTEN_GRPC} ${LISTEN_REST} ${NEXT_UPSTREAM_TRIES} ${TLS_CERT} ${TLS_KEY} ${BACKEND_CA} ${BACKEND_TLS_NAME}'
 envsubst "$vars" < "$template" > "$prefix/nginx.conf"
 

@@ -102,6 +102,29 @@ class GrpcHealthProbeScriptTest {
     assertThat(r.exitCode()).as(r.describe()).isEqualTo(1);
   }
 
+  @Test
+  void probe_mutualTls_needsClientCertificate() throws Exception {
+    TestPki.Identity client = TestPki.selfSigned(tmp, "probe-client", "probe");
+    HealthStatusManager mtlsHealth = new HealthStatusManager();
+    mtlsHealth.setStatus(PREDICTION, ServingStatus.SERVING);
+    Server mtls = Grpc.newServerBuilderForPort(0, TlsServerCredentials.newBuilder()
+            .keyManager(identity.certPem().toFile(), identity.keyPem().toFile())
+            .trustManager(client.certPem().toFile())
+            .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE).build())
+        .addService(mtlsHealth.getHealthService()).build().start();
+    try {
+      String addr = "127.0.0.1:" + mtls.getPort();
+      ExternalProcess.Result without = ExternalProcess.run(List.of(script(), "-a", addr, "-s", PREDICTION),
+          Duration.ofSeconds(20));
+      assertThat(without.exitCode()).as(without.describe()).isEqualTo(1);
+      ExternalProcess.Result with = ExternalProcess.run(List.of(script(), "-a", addr, "-s", PREDICTION,
+          "--cert", client.certPem().toString(), "--key", client.keyPem().toString()), Duration.ofSeconds(20));
+      assertThat(with.exitCode()).as(with.describe()).isZero();
+    } finally {
+      mtls.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
+
   private ExternalProcess.Result probe(String... args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of(script(), "-a", "127.0.0.1:" + server.getPort()));
     cmd.addAll(List.of(args));
