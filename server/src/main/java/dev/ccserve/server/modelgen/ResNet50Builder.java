@@ -1,6 +1,8 @@
 package dev.ccserve.server.modelgen;
 
 import dev.ccserve.server.modelgen.NetworkBuilder.Act;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.tensorflow.Operand;
 import org.tensorflow.ndarray.Shape;
@@ -51,44 +53,67 @@ final class ResNet50Builder {
   }
 
   ModelGraph build(Ops tf, long seed) {
+    // Ops.withSubScope scans every operation already in the graph, so all name scopes are
+    // created up front, while the graph is still empty (otherwise building is quadratic).
+    Ops stemConv = tf.withSubScope("conv1");
+    Ops stemBn = tf.withSubScope("bn_conv1");
+    Ops head = tf.withSubScope("logits");
+    List<BlockScopes> blocks = new ArrayList<>();
+    for (int stage = 0; stage < BLOCKS.length; stage++) {
+      for (int block = 0; block < BLOCKS[stage]; block++) {
+        blocks.add(BlockScopes.of(tf.withSubScope("stage" + (stage + 1) + "_block" + (block + 1))));
+      }
+    }
     NetworkBuilder nb = new NetworkBuilder(tf, seed);
     Operand<TFloat32> input =
         tf.withName("input")
             .placeholder(
                 TFloat32.class, Placeholder.shape(Shape.of(-1, IMAGE_SIZE, IMAGE_SIZE, 3)));
     Act x = nb.input(input);
-    x = nb.conv(tf.withSubScope("conv1"), x, 7, 3, 64, 2);
-    x = nb.relu(nb.batchNorm(tf.withSubScope("bn_conv1"), x, 64, 1f));
+    x = nb.conv(stemConv, x, 7, 3, 64, 2);
+    x = nb.relu(nb.batchNorm(stemBn, x, 64, 1f));
     x = nb.maxPool(x, 3, 2);
     long channels = 64;
+    int next = 0;
     for (int stage = 0; stage < BLOCKS.length; stage++) {
       for (int block = 0; block < BLOCKS[stage]; block++) {
         int stride = (block == 0 && stage > 0) ? 2 : 1;
-        Ops scope = tf.withSubScope("stage" + (stage + 1) + "_block" + (block + 1));
-        x = bottleneck(nb, scope, x, channels, WIDTHS[stage], stride, block == 0);
+        x = bottleneck(nb, blocks.get(next++), x, channels, WIDTHS[stage], stride, block == 0);
         channels = (long) WIDTHS[stage] * EXPANSION;
       }
     }
-    Operand<TFloat32> logits =
-        nb.logits(tf.withSubScope("logits"), nb.globalMean(x), channels, classes);
+    Operand<TFloat32> logits = nb.logits(head, nb.globalMean(x), channels, classes);
     Operand<TFloat32> predict = tf.withName("predict").nn.softmax(logits);
     return new ModelGraph(Map.of("input", input), Map.of("predict", predict), nb.macs());
   }
 
+  /** The name scopes of one bottleneck block: {@code <block>/{shortcut,a,b,c}}. */
+  private record BlockScopes(Ops block, Ops shortcut, Ops a, Ops b, Ops c) {
+    static BlockScopes of(Ops block) {
+      return new BlockScopes(
+          block,
+          block.withSubScope("shortcut"),
+          block.withSubScope("a"),
+          block.withSubScope("b"),
+          block.withSubScope("c"));
+    }
+  }
+
   private static Act bottleneck(
-      NetworkBuilder nb, Ops scope, Act x, long in, int width, int stride, boolean projection) {
+      NetworkBuilder nb, BlockScopes scopes, Act x, long in, int width, int stride,
+      boolean projection) {
     long out = (long) width * EXPANSION;
     Act shortcut = x;
     if (projection) {
-      Ops sc = scope.withSubScope("shortcut");
+      Ops sc = scopes.shortcut();
       shortcut = nb.batchNorm(sc, nb.conv(sc, x, 1, in, out, stride), out, 1f);
     }
-    Ops a = scope.withSubScope("a");
+    Ops a = scopes.a();
     Act y = nb.relu(nb.batchNorm(a, nb.conv(a, x, 1, in, width, 1), width, 1f));
-    Ops b = scope.withSubScope("b");
+    Ops b = scopes.b();
     y = nb.relu(nb.batchNorm(b, nb.conv(b, y, 3, width, width, stride), width, 1f));
-    Ops c = scope.withSubScope("c");
+    Ops c = scopes.c();
     y = nb.batchNorm(c, nb.conv(c, y, 1, width, out, 1), out, RESIDUAL_GAMMA);
-    return nb.relu(nb.add(scope, y, shortcut));
+    return nb.relu(nb.add(scopes.block(), y, shortcut));
   }
 }
