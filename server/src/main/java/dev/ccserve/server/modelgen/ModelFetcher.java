@@ -180,15 +180,18 @@ public final class ModelFetcher {
   private Download download(URI uri, Path target) throws ModelToolException {
     HttpRequest request = HttpRequest.newBuilder(uri).timeout(responseTimeout).GET().build();
     HttpResponse<InputStream> response;
+    CompletableFuture<HttpResponse<InputStream>> pending =
+        client.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
     try {
-      response = client.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream())
-          .get(responseTimeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+      response = pending.get(responseTimeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
+      pending.cancel(true);
       Thread.currentThread().interrupt();
       throw new ModelToolException("cannot download " + uri + ": interrupted", e);
     } catch (ExecutionException e) {
       throw networkFailure(uri, e.getCause() == null ? e : e.getCause());
     } catch (TimeoutException e) {
+      pending.cancel(true);
       throw networkFailure(uri, e);
     }
     try (InputStream body = response.body()) {
