@@ -18,8 +18,11 @@ import picocli.CommandLine.Command;
     description = "Confidential, TensorFlow-Serving-compatible model server.",
     subcommands = {
       CommandLine.HelpCommand.class,
+      ServeCommand.class,
       TlsCommand.class,
       ClientCommand.class,
+      AttestCommand.class,
+      MeasureCommand.class,
     })
 public final class Main implements Runnable {
   private final PrintWriter out;
