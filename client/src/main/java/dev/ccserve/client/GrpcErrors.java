@@ -20,6 +20,14 @@ final class GrpcErrors {
     String tls = tlsReason(e);
     if (tls != null) {
       msg.append(" (TLS: ").append(tls).append(')');
+    } else if (e.getCause() != null) {
+      Throwable root = e.getCause();
+      while (root.getCause() != null) {
+        root = root.getCause();
+      }
+      if (root.getMessage() != null && !msg.toString().contains(root.getMessage())) {
+        msg.append(" (").append(root.getMessage()).append(')');
+      }
     }
     return new PredictException(s.getCode().name(), msg.toString(), e);
   }
