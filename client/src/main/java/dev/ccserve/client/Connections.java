@@ -12,10 +12,10 @@ final class Connections {
   private Connections() {}
 
   static PredictConnection.Factory factory(LoadOptions o, ClientTls tls) {
+    // decode the image once, now, so that a bad file fails before any connection is opened
+    TensorProto image = o.image() == null ? null : ResnetInputs.fromImage(o.image(), o.batch());
     return task -> {
-      TensorProto tensor = o.image() != null
-          ? ResnetInputs.fromImage(o.image(), o.batch())
-          : ResnetInputs.random(o.batch(), new SplittableRandom());
+      TensorProto tensor = image != null ? image : ResnetInputs.random(o.batch(), new SplittableRandom());
       return o.rest() ? rest(o, tls, tensor) : grpc(o, tls, tensor);
     };
   }

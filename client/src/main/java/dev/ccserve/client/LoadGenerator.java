@@ -180,6 +180,9 @@ public final class LoadGenerator {
 
   /** Python's {@code '{:.1f}'.format(x)}: round half to even on the exact binary value. */
   static String fixed1(double x) {
+    if (Double.isNaN(x) || Double.isInfinite(x)) {
+      return PyRepr.float64(x);
+    }
     return new BigDecimal(x).setScale(1, RoundingMode.HALF_EVEN).toPlainString();
   }
 

@@ -77,5 +77,6 @@ class PyReprTest {
     assertThat(LoadGenerator.fixed1(57.35)).isEqualTo("57.4"); // 57.35 is 57.35000000000000142...
     assertThat(LoadGenerator.fixed1(0.15)).isEqualTo("0.1");   // 0.1499999999999999944...
     assertThat(LoadGenerator.fixed1(17.0)).isEqualTo("17.0");
+    assertThat(LoadGenerator.fixed1(1 / 0.0)).isEqualTo("inf");
   }
 }

@@ -218,6 +218,14 @@ class TlsEndToEndTest {
   }
 
   @Test
+  void image_undecodable_failsBeforeConnecting() throws Exception {
+    Path bad = write("bad.jpg", "not an image");
+    LoadOptions o = LoadOptions.defaults(Target.parse("localhost:1")).withModel(FakeServers.MODEL, "serving_default", "input", bad);
+    assertThatThrownBy(() -> new LoadGenerator(o, new PrintWriter(out, true), new PrintWriter(err, true), CLOCK))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expected JPEG, PNG, BMP or GIF");
+  }
+
+  @Test
   void rest_oneWayTls_sameLoadOverHttps() throws Exception {
     FakeServers.Seen seen = new FakeServers.Seen();
     HttpsServer rest = FakeServers.rest(TlsContexts.server(SERVER.privateKeyPem(), SERVER.chainPem(), null, ClientAuth.NONE, CLOCK), seen);
