@@ -114,6 +114,10 @@ final class CcserveManifestInvariants {
       ingress(ing, svc);
     }
     HorizontalPodAutoscaler hpa = require(HorizontalPodAutoscaler.class, SERVER);
+    if (hpa != null && server.getSpec().getReplicas() != null) {
+      problems.add(id(server) + ": expected no spec.replicas (the HorizontalPodAutoscaler owns it);"
+          + " found " + server.getSpec().getReplicas());
+    }
     if (hpa != null) {
       var ref = hpa.getSpec().getScaleTargetRef();
       boolean cpu = hpa.getSpec().getMetrics().stream().anyMatch(m -> m.getResource() != null

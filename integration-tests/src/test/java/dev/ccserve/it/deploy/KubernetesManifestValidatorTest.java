@@ -82,10 +82,11 @@ class KubernetesManifestValidatorTest {
   }
 
   @Test
-  void invariants_deploymentWithoutProbesAndCache_reportsEach() throws Exception {
+  void invariants_brokenDeploymentAndIngress_reportsEach() throws Exception {
     String yaml = Kustomize.render(DeployFiles.deploy("kubernetes/overlays/confidential-vm"));
     String broken = yaml.replaceFirst("(?s)        livenessProbe:\n.*?(        name: ccserve\n)", "$1")
         .replace("-Dorg.bytedeco.javacpp.cachedir=", "-Dorg.bytedeco.javacpp.cache=")
+        .replace("  revisionHistoryLimit: 5\n", "  replicas: 3\n  revisionHistoryLimit: 5\n")
         .replace("nginx.ingress.kubernetes.io/ssl-passthrough: \"true\"",
             "nginx.ingress.kubernetes.io/ssl-passthrough: \"false\"");
     List<String> problems = new ArrayList<>();
@@ -95,6 +96,7 @@ class KubernetesManifestValidatorTest {
     assertThat(invariants).anySatisfy(p -> assertThat(p).contains("expected a livenessProbe"));
     assertThat(invariants).anySatisfy(p -> assertThat(p).contains("-Dorg.bytedeco.javacpp.cachedir"));
     assertThat(invariants).anySatisfy(p -> assertThat(p).contains("ssl-passthrough"));
+    assertThat(invariants).anySatisfy(p -> assertThat(p).contains("expected no spec.replicas"));
   }
 
   @Test
