@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       CommandLine.HelpCommand.class,
       ServeCommand.class,
+      ModelCommand.class,
       TlsCommand.class,
       ClientCommand.class,
       AttestCommand.class,
