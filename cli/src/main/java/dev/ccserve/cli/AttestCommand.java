@@ -14,6 +14,8 @@ import dev.ccserve.attestation.diagnostics.Verdict;
 import dev.ccserve.attestation.policy.PolicyFormatException;
 import dev.ccserve.attestation.policy.PolicyGate;
 import dev.ccserve.attestation.policy.ReferencePolicyLoader;
+import dev.ccserve.attestation.provider.gramine.GramineEvidenceProvider;
+import dev.ccserve.attestation.provider.tsm.TsmEvidenceProvider;
 import dev.ccserve.attestation.simulated.DistributionMeasurement;
 import dev.ccserve.attestation.simulated.SimulatedEvidenceProvider;
 import dev.ccserve.attestation.simulated.SimulatedTee;
@@ -272,9 +274,16 @@ final class AttestCommand implements Runnable {
     }
   }
 
-  /** Hardware evidence providers by CLI name. */
+  /** Hardware evidence providers by CLI name (default device paths). */
   static EvidenceProvider hardwareProvider(String name) {
-    throw new CliException("--attestation " + name + " is not available in this build");
+    if (name.equals("gramine")) {
+      return new GramineEvidenceProvider();
+    }
+    try {
+      return TsmEvidenceProvider.open();
+    } catch (AttestationException e) {
+      throw new CliException("--attestation tsm: " + e.getMessage());
+    }
   }
 
   static byte[] read(Path f, String option) {

@@ -147,4 +147,15 @@ class AttestCommandTest {
     assertThat(run("attest", "quote", "--attestation", "sgx-magic", "--report_data", "00",
         "--out", ev.toString())).isEqualTo(2);
   }
+
+  @Test
+  void quote_hardwareProviderWithoutDevice_exit1WithMessage() {
+    org.junit.jupiter.api.Assumptions.assumeFalse(Files.exists(Path.of("/dev/attestation/quote")),
+        "a Gramine /dev/attestation exists here; skipping the no-device case");
+    Path ev = tmp.resolve("q.bin");
+    assertThat(run("attest", "quote", "--attestation", "gramine", "--report_data", "00",
+        "--out", ev.toString())).isEqualTo(1);
+    assertThat(err.toString()).contains("ccserve");
+    assertThat(ev).doesNotExist();
+  }
 }
