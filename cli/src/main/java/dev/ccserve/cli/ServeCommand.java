@@ -8,6 +8,8 @@ import dev.ccserve.server.config.SslConfigs;
 import dev.ccserve.server.loader.Loaders;
 import java.time.Clock;
 import dev.ccserve.server.ServingApi;
+import dev.ccserve.server.batching.BatchingParameters;
+import dev.ccserve.server.batching.BatchingPredictor;
 import dev.ccserve.server.config.ModelConfig;
 import dev.ccserve.server.core.ServingException;
 import dev.ccserve.server.runtime.TfSessionOptions;
@@ -124,6 +126,17 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
           + "protected files). In confidential mode the key broker supplies it instead.")
   Path modelKeyFile;
 
+  // --- batching (owned by the perf work; see docs/operations.md "Batching") ---
+  @Option(names = "--enable_batching", arity = "0..1", fallbackValue = "true",
+      defaultValue = "false",
+      description = "Merge concurrent Predict requests into batches (default: ${DEFAULT-VALUE}).")
+  boolean enableBatching;
+
+  @Option(names = "--batching_parameters_file",
+      description = "BatchingParameters text file for --enable_batching (default: TF's defaults).")
+  Path batchingParametersFile;
+  // --- end batching ---
+
   @Option(names = {"--flush_filesystem_caches", "--enable_grpc_healthcheck_service",
       "--enable_profiler"}, arity = "0..1", fallbackValue = "true", hidden = true,
       description = "Accepted for compatibility; no effect (health is always on).")
@@ -141,9 +154,19 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
     } catch (ServingException e) {
       throw CliException.usage(e.getMessage());
     }
+    Optional<BatchingParameters> batching = batchingParameters();
+    java.util.concurrent.atomic.AtomicReference<BatchingPredictor> batcher =
+        new java.util.concurrent.atomic.AtomicReference<>();
     ShutdownSignal signal = ShutdownSignal.install();
-    try (ModelServer server = new ModelServer(options, Loaders.create(options.session(), () -> key, false),
-        tls, m -> ServingApi.direct())) {
+    try (AutoCloseable closeBatcherLast = () -> {
+          if (batcher.get() != null) {
+            batcher.get().close();
+          }
+        };
+        ModelServer server = new ModelServer(options, Loaders.create(options.session(), () -> key, false),
+        tls, m -> batching.<ServingApi.Predictor>map(
+            p -> batcher.updateAndGet(old -> new BatchingPredictor(p, m)))
+            .orElseGet(ServingApi::direct))) {
       server.openPorts();
       server.loadModels();
       signal.await();
@@ -153,6 +176,24 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
       signal.closed();
     }
     return 0;
+  }
+
+  /** The batching configuration, empty without --enable_batching; bad files are usage errors. */
+  Optional<BatchingParameters> batchingParameters() {
+    if (!enableBatching) {
+      if (batchingParametersFile != null) {
+        org.slf4j.LoggerFactory.getLogger(ServeCommand.class).warn(
+            "--batching_parameters_file {} is ignored without --enable_batching",
+            batchingParametersFile);
+      }
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(batchingParametersFile == null ? BatchingParameters.defaults()
+          : BatchingParameters.readFile(batchingParametersFile));
+    } catch (ServingException e) {
+      throw CliException.usage(e.getMessage());
+    }
   }
 
   static WrapKey readKey(Path file) {
