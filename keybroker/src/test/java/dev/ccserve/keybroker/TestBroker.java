@@ -75,9 +75,14 @@ final class TestBroker implements AutoCloseable {
   }
 
   TestBroker start(EvidenceVerifier verifier, Clock clock, KeyBrokerOptions options) throws KeyBrokerException {
+    return startOn(verifier, clock, options, 0);
+  }
+
+  TestBroker startOn(EvidenceVerifier verifier, Clock clock, KeyBrokerOptions options, int grpcPort)
+      throws KeyBrokerException {
     broker = KeyBroker.builder().ca(ca).policyFile(policyFile).secretsDir(secretsDir).auditLog(auditLog)
         .verifier(verifier).clock(clock)
-        .options(options.withBindAddress("127.0.0.1").withPorts(0, 0)
+        .options(options.withBindAddress("127.0.0.1").withPorts(grpcPort, 0)
             .withPolicyPollInterval(Duration.ofMillis(50)).withReadTimeout(Duration.ofSeconds(2)))
         .start();
     return this;
