@@ -111,7 +111,7 @@ public final class DemoCommand implements Callable<Integer> {
         broker.resolve("ca").toString(), "--names", "localhost,127.0.0.1");
     String measurement = measure(work);
     Path policy = broker.resolve("policy.yaml");
-    Files.writeString(policy, policyYaml(measurement, tee));
+    Files.writeString(policy, policyYaml(measurement));
     say("write the broker policy", policy + ": release '" + MODEL + "' and a serving "
         + "certificate for " + SERVICE + " to MRENCLAVE " + measurement.substring(0, 16)
         + "… (trusting the SIMULATED root: INSECURE, demo only)");
@@ -125,8 +125,10 @@ public final class DemoCommand implements Callable<Integer> {
     for (int i = 2; i <= replicas; i++) {
       reps.add(new DemoReplicas.Replica(i, freePort(), freePort()));
     }
-    start("broker", work, "start the key broker", "keybroker", "--port",
-        Integer.toString(brokerPort), "--bind_address", "127.0.0.1", "--policy",
+    start("broker", work, "start the key broker (trusting the simulated TEE: INSECURE)",
+        "keybroker", "--port", Integer.toString(brokerPort), "--secret_prov_port",
+        Integer.toString(freePort()), "--bind_address", "127.0.0.1",
+        "--trust_simulated_tee_insecure", tee.toString(), "--policy",
         policy.toString(), "--secrets", broker.resolve("secrets").toString(), "--ca",
         broker.resolve("ca").toString(), "--audit_log", broker.resolve("audit.jsonl").toString());
     if (replicas > 1) {
@@ -227,22 +229,20 @@ public final class DemoCommand implements Callable<Integer> {
     return m;
   }
 
-  static String policyYaml(String mrEnclave, Path tee) {
+  static String policyYaml(String mrEnclave) {
     return """
-        # Written by 'ccserve demo'. DANGEROUS outside a demo: it trusts the SIMULATED TEE root.
+        # Written by 'ccserve demo'. DANGEROUS outside a demo: it trusts the SIMULATED TEE.
         entries:
           - name: demo-server
             reference:
-              tee: SGX
-              trust_simulated_root_insecure: true
-              simulated_tee_dir: %s
               sgx:
                 mr_enclave: [%s]
-              accepted_tcb_statuses: [UP_TO_DATE]
+              accepted_tcb_statuses: [UpToDate]
+              trust_simulated_insecure: true
             secrets: [%s]
             service_names: [%s]
             allow_no_nonce: false
-        """.formatted(tee, mrEnclave, MODEL, SERVICE);
+        """.formatted(mrEnclave, MODEL, SERVICE);
   }
 
   private void say(String what, String detail) {

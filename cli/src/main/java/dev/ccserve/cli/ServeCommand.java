@@ -18,6 +18,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -129,21 +130,35 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
       description = "Accepted for compatibility; no effect (health is always on).")
   List<Boolean> compatibilityNoOps;
 
+  @Mixin ConfidentialOptions confidential;
+
   @Override
   public Integer call() throws Exception {
     ServerOptions options = options();
+    boolean hasSslConfig = sslConfigFile != null && !sslConfigFile.isBlank();
+    confidential.validate(hasSslConfig, modelKeyFile != null);
     Optional<ServerTls> tls;
-    WrapKey key;
-    try {
-      tls = sslConfigFile == null || sslConfigFile.isBlank() ? Optional.empty()
-          : Optional.of(SslConfigs.readFile(Path.of(sslConfigFile), Clock.systemUTC()));
-      key = modelKeyFile == null ? null : readKey(modelKeyFile);
-    } catch (ServingException e) {
-      throw CliException.usage(e.getMessage());
-    }
+    java.util.function.Function<String, WrapKey> keys;
     ShutdownSignal signal = ShutdownSignal.install();
-    try (ModelServer server = new ModelServer(options, Loaders.create(options.session(), () -> key, false),
-        tls, m -> ServingApi.direct())) {
+    if (confidential.enabled()) {
+      ConfidentialOptions.Provisioned p = confidential.provision(modelNames(options),
+          Clock.systemUTC());
+      tls = Optional.of(p.tls());
+      keys = p.keys()::get;
+    } else {
+      try {
+        tls = hasSslConfig
+            ? Optional.of(SslConfigs.readFile(Path.of(sslConfigFile), Clock.systemUTC()))
+            : Optional.empty();
+        WrapKey key = modelKeyFile == null ? null : readKey(modelKeyFile);
+        keys = name -> key;
+      } catch (ServingException e) {
+        throw CliException.usage(e.getMessage());
+      }
+    }
+    try (ModelServer server = new ModelServer(options,
+        Loaders.create(options.session(), keys, confidential.enabled()), tls,
+        m -> ServingApi.direct())) {
       server.openPorts();
       server.loadModels();
       signal.await();
@@ -153,6 +168,18 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
       signal.closed();
     }
     return 0;
+  }
+
+  static List<String> modelNames(ServerOptions options) {
+    if (options.modelConfigFile().isEmpty()) {
+      return options.models().stream().map(ModelConfig::name).toList();
+    }
+    try {
+      return dev.ccserve.server.config.ModelServerConfigs.readFile(options.modelConfigFile().get())
+          .stream().map(ModelConfig::name).toList();
+    } catch (ServingException e) {
+      throw CliException.usage(e.getMessage());
+    }
   }
 
   static WrapKey readKey(Path file) {
