@@ -191,14 +191,16 @@ rest_port() { echo $((9001 + 10 * ($1 - 1))); }
 rest_get() {
   local port
   port="$(rest_port "$1")"
-  on b curl -sS --max-time 5 --cacert "$WORK/hostB/ca.pem" \
+  on b curl -fsS --max-time 5 --cacert "$WORK/hostB/ca.pem" \
     --resolve "$SERVICE:$port:127.0.0.1" "https://$SERVICE:$port$2"
 }
 
 # predict_count REPLICA: Predict requests the replica counted (ccserve_requests_total, all statuses).
 predict_count() {
-  rest_get "$1" /monitoring/prometheus/metrics \
-    | awk '/^ccserve_requests_total\{/ && /api="predict"/ { s += $NF } END { printf "%d\n", s }'
+  local text
+  text="$(rest_get "$1" /monitoring/prometheus/metrics)" \
+    || die "cannot read replica $1's metrics (https://$SERVICE:$(rest_port "$1")/monitoring/prometheus/metrics inside host B)"
+  awk '/^ccserve_requests_total\{/ && /api="predict"/ { s += $NF } END { printf "%d\n", s }' <<< "$text"
 }
 
 wait_available() {
@@ -290,9 +292,9 @@ run() {
     ccserve attest quote --attestation simulated --simulated_dir "$B/simulated-tee" \
       --report_data 00 --out "$B/logs/first-quote.bin" > "$B/logs/simulated-tee.log" 2>&1 \
       || die "creating the simulated TEE failed; see $B/logs/simulated-tee.log"
-    # The broker trusts that platform's root certificate (stands in for Intel's root).
-    mkdir -p "$A/simulated-root"
-    cp "$B/simulated-tee/root.pem" "$A/simulated-root/root.pem"
+    # The broker trusts that platform's simulated root (standing in for Intel's) and serves its
+    # collateral (standing in for Intel's PCS), for which it needs the simulated keys: a copy.
+    cp -r "$B/simulated-tee" "$A/simulated-tee"
 
     local measurement
     measurement="$(ccserve measure 2>/dev/null | grep -Eio '[0-9a-f]{64}' | head -n 1 | tr 'A-F' 'a-f')"
@@ -303,12 +305,10 @@ run() {
 entries:
   - name: topology-servers
     reference:
-      tee: SGX
-      trust_simulated_root_insecure: true
-      simulated_tee_dir: $A/simulated-root
       sgx:
         mr_enclave: [$measurement]
-      accepted_tcb_statuses: [UP_TO_DATE]
+      accepted_tcb_statuses: [UpToDate]
+      trust_simulated_insecure: true
     secrets: [$MODEL]
     service_names: [$SERVICE]
     allow_no_nonce: false
@@ -323,7 +323,8 @@ EOF
 
     start a broker "$A/logs/keybroker.log" "${CCS[@]}" keybroker --port "$BROKER_PORT" \
       --bind_address "$A_IP" --policy "$A/broker/policy.yaml" --secrets "$A/broker/secrets" \
-      --ca "$A/broker/ca" --audit_log "$A/broker/audit.jsonl"
+      --ca "$A/broker/ca" --audit_log "$A/broker/audit.jsonl" \
+      --trust_simulated_tee_insecure "$A/simulated-tee"
   else
     # tls mode: no broker, no attestation; a pre-made certificate and a plaintext model on B.
     log "B: ccserve tls oneway $SERVICE (pre-made certificate; NOTHING is attested in --mode tls)"
