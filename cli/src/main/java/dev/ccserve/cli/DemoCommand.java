@@ -125,19 +125,16 @@ public final class DemoCommand implements Callable<Integer> {
     for (int i = 2; i <= replicas; i++) {
       reps.add(new DemoReplicas.Replica(i, freePort(), freePort()));
     }
+    // The simulated TEE's keys are created by their first user; the broker needs its root.
+    cli("create the SIMULATED TEE's keys (INSECURE) with a first quote", "attest", "quote",
+        "--attestation", "simulated", "--simulated_dir", tee.toString(), "--report_data", "00",
+        "--out", work.resolve("logs/first-quote.bin").toString());
     start("broker", work, "start the key broker (trusting the simulated TEE: INSECURE)",
         "keybroker", "--port", Integer.toString(brokerPort), "--secret_prov_port",
         Integer.toString(freePort()), "--bind_address", "127.0.0.1",
         "--trust_simulated_tee_insecure", tee.toString(), "--policy",
         policy.toString(), "--secrets", broker.resolve("secrets").toString(), "--ca",
         broker.resolve("ca").toString(), "--audit_log", broker.resolve("audit.jsonl").toString());
-    if (replicas > 1) {
-      // The simulated TEE directory is created by its first user: create it once, before the
-      // replicas start together.
-      new Main(new PrintWriter(new java.io.StringWriter()), spec.commandLine().getErr()).run(
-          "attest", "quote", "--attestation", "simulated", "--simulated_dir", tee.toString(),
-          "--report_data", "00", "--out", work.resolve("logs/first-quote.bin").toString());
-    }
     for (DemoReplicas.Replica r : reps) {
       start(replicas == 1 ? "server" : "server-" + r.index(), work, "start the server"
           + (replicas == 1 ? "" : " (replica " + r.index() + " of " + replicas + ")")
