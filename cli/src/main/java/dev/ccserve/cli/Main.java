@@ -24,6 +24,8 @@ import picocli.CommandLine.Command;
       ClientCommand.class,
       AttestCommand.class,
       MeasureCommand.class,
+      KeybrokerCommand.class,
+      DemoCommand.class,
     })
 public final class Main implements Runnable {
   private final PrintWriter out;

@@ -50,8 +50,15 @@ final class SimulatedPlatform {
     return DistributionMeasurement.of(List.of(f), Map.of());
   }
 
+  /** Simulated collateral as the CLI serves it (cached, see BrokerVerifiers). */
   CollateralSource collateral() {
-    return request -> tee.collateral();
+    try {
+      return BrokerVerifiers.withSimulatedCollateralInsecure(tee, request -> {
+        throw new IllegalStateException("only simulated quotes in these tests");
+      });
+    } catch (dev.ccserve.attestation.AttestationException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   DcapQuoteVerifier verifier(Clock clock) {
