@@ -360,6 +360,17 @@ EOF
   start b nginx "$B/logs/nginx.log" nginx -c "$B/nginx/nginx.conf" -p "$B/nginx/" \
     -e "$B/nginx/logs/error.log" -g 'daemon off;'
   for ((r = 1; r <= replicas; r++)); do wait_available "$r"; done
+  if [[ "$mode" == confidential ]]; then
+    # The broker's audit log: one key release and one certificate per replica, to host B.
+    local keys certs
+    keys="$(grep -c "\"peer\":\"/$B_IP:[0-9]*\".*\"method\":\"GetSecrets\".*\"decision\":\"released\"" "$A/broker/audit.jsonl" || true)"
+    certs="$(grep -c "\"peer\":\"/$B_IP:[0-9]*\".*\"method\":\"SignServingCertificate\".*\"decision\":\"released\"" "$A/broker/audit.jsonl" || true)"
+    result broker_key_releases "$keys"
+    result broker_certificates "$certs"
+    log "A's audit log: $keys key release(s) and $certs serving certificate(s) to host B ($B_IP)"
+    ((keys >= replicas && certs >= replicas)) \
+      || die "expected >= $replicas key releases and certificates to $B_IP in $A/broker/audit.jsonl, found $keys and $certs"
+  fi
 
   # -- host C: the client, through nginx, verifying the server against the CA --------------
   local client=("${CCS[@]}" client -url "$B_IP:8500" --server_name "$SERVICE" -crt "$C/ca.pem"

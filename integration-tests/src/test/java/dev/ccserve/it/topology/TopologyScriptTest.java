@@ -50,6 +50,11 @@ class TopologyScriptTest {
         .containsPattern("(?m)^replica 2: [1-9][0-9]* requests$");
     assertThat(num(result, "replica_1_requests")).isPositive();
     assertThat(num(result, "replica_2_requests")).isPositive();
+    if (mode.equals("confidential")) {
+      // each replica attested to the broker on host A and got the key and its certificate
+      assertThat(num(result, "broker_key_releases")).isGreaterThanOrEqualTo(2);
+      assertThat(num(result, "broker_certificates")).isGreaterThanOrEqualTo(2);
+    }
     // the no-lost-request property of the fault test
     assertThat(num(result, "fault_victim_served_before_kill")).isGreaterThanOrEqualTo(3);
     assertThat(num(result, "fault_requests")).isPositive();
