@@ -205,6 +205,10 @@ final class AttestCommand implements Runnable {
         description = "Simulated: measured configuration entries (as for 'ccserve measure').")
     Map<String, String> config = new LinkedHashMap<>();
 
+    @Option(names = "--path", paramLabel = "JAR_OR_DIR",
+        description = "Simulated: measure these jars/directories instead of java.class.path.")
+    java.util.List<Path> paths = new java.util.ArrayList<>();
+
     @Override
     public Integer call() {
       byte[] rd = reportData(reportData);
@@ -251,8 +255,10 @@ final class AttestCommand implements Runnable {
     private SimulatedEvidenceProvider simulatedProvider() {
       try {
         SimulatedTee tee = SimulatedTee.openOrCreate(simulatedDirOrDefault(), Clock.systemUTC());
-        return new SimulatedEvidenceProvider(tee, DistributionMeasurement.ofRunningClassPath(config),
-            0, 0);
+        DistributionMeasurement m = paths.isEmpty()
+            ? DistributionMeasurement.ofRunningClassPath(config)
+            : DistributionMeasurement.of(paths, config);
+        return new SimulatedEvidenceProvider(tee, m, 0, 0);
       } catch (IOException e) {
         throw new CliException("cannot open simulated TEE in " + simulatedDirOrDefault() + ": "
             + e.getMessage());

@@ -93,6 +93,12 @@ final class ClientCommand implements Callable<Integer> {
   @Option(names = "--no_warmup", description = "Skip the seed's 5-request warm-up pass.")
   boolean noWarmup;
 
+  @Option(names = "--retries", paramLabel = "N", defaultValue = "0",
+      description = "Re-send a request that failed with UNAVAILABLE up to N times, each on a new "
+          + "connection (e.g. a replica behind a load balancer died); 0 = never, as the seed "
+          + "(default: ${DEFAULT-VALUE}).")
+  int retries;
+
   @Override
   public Integer call() throws IOException {
     PrintWriter out = spec.commandLine().getOut();
@@ -142,7 +148,8 @@ final class ClientCommand implements Callable<Integer> {
       Target target = Target.parse(url);
       return new LoadOptions(target, restUrl == null ? null : Target.parse(restUrl), rest,
           new TlsOptions(ca, crt, key, serverName), cnum, batch, loop, parseDuration(duration), model, signature, input,
-          deadlineMs == null ? null : Duration.ofMillis(deadlineMs), image, quiet, fullResponse, !noWarmup);
+          deadlineMs == null ? null : Duration.ofMillis(deadlineMs), image, quiet, fullResponse, !noWarmup)
+          .withRetries(retries);
     } catch (IllegalArgumentException e) {
       throw CliException.usage(e.getMessage());
     }

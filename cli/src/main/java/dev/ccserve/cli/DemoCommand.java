@@ -50,6 +50,12 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Give up waiting for the server after this long (default: ${DEFAULT-VALUE}).")
   int timeoutSeconds;
 
+  @Option(names = "--replicas", defaultValue = "1",
+      description = "Server replicas (default: ${DEFAULT-VALUE}). More than 1 puts a real nginx "
+          + "in TLS passthrough (deploy/nginx/render.sh) in front, sends the client through it "
+          + "and prints how many requests each replica served. Needs nginx with the stream module.")
+  int replicas;
+
   private final List<Process> children = new ArrayList<>();
   private PrintWriter out;
   private int step;
@@ -57,6 +63,16 @@ public final class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     out = spec.commandLine().getOut();
+    // --- --replicas N (N > 1): nginx must be there before anything starts ---
+    if (replicas < 1) {
+      throw CliException.usage("--replicas must be >= 1, found " + replicas);
+    }
+    if (replicas > 1 && DemoReplicas.nginx() == null) {
+      spec.commandLine().getErr().println("ccserve demo: --replicas " + replicas + " needs nginx "
+          + "with the stream module, which is not installed; install it with: "
+          + DemoReplicas.INSTALL);
+      return 1;
+    }
     Path work = dir.toAbsolutePath();
     Files.createDirectories(work.resolve("logs"));
     out.println("ccserve demo: confidential serving on one machine. The TEE is SIMULATED "
@@ -95,7 +111,7 @@ public final class DemoCommand implements Callable<Integer> {
         broker.resolve("ca").toString(), "--names", "localhost,127.0.0.1");
     String measurement = measure(work);
     Path policy = broker.resolve("policy.yaml");
-    Files.writeString(policy, policyYaml(measurement, tee));
+    Files.writeString(policy, policyYaml(measurement));
     say("write the broker policy", policy + ": release '" + MODEL + "' and a serving "
         + "certificate for " + SERVICE + " to MRENCLAVE " + measurement.substring(0, 16)
         + "… (trusting the SIMULATED root: INSECURE, demo only)");
@@ -103,28 +119,94 @@ public final class DemoCommand implements Callable<Integer> {
     int brokerPort = freePort();
     int grpcPort = freePort();
     int restPort = freePort();
-    start("broker", work, "start the key broker", "keybroker", "--port",
-        Integer.toString(brokerPort), "--bind_address", "127.0.0.1", "--policy",
+    // --- --replicas N (N > 1): replica i > 1 gets its own ports; the client goes through nginx ---
+    List<DemoReplicas.Replica> reps = new ArrayList<>();
+    reps.add(new DemoReplicas.Replica(1, grpcPort, restPort));
+    for (int i = 2; i <= replicas; i++) {
+      reps.add(new DemoReplicas.Replica(i, freePort(), freePort()));
+    }
+    // The simulated TEE's keys are created by their first user; the broker needs its root.
+    cli("create the SIMULATED TEE's keys (INSECURE) with a first quote", "attest", "quote",
+        "--attestation", "simulated", "--simulated_dir", tee.toString(), "--report_data", "00",
+        "--out", work.resolve("logs/first-quote.bin").toString());
+    start("broker", work, "start the key broker (trusting the simulated TEE: INSECURE)",
+        "keybroker", "--port", Integer.toString(brokerPort), "--secret_prov_port",
+        Integer.toString(freePort()), "--bind_address", "127.0.0.1",
+        "--trust_simulated_tee_insecure", tee.toString(), "--policy",
         policy.toString(), "--secrets", broker.resolve("secrets").toString(), "--ca",
         broker.resolve("ca").toString(), "--audit_log", broker.resolve("audit.jsonl").toString());
-    start("server", work, "start the server in the simulated TEE: attest, get the key and "
-        + "certificate, decrypt in memory", "serve", "--attestation", "simulated",
-        "--simulated_tee_dir", tee.toString(), "--keybroker", "127.0.0.1:" + brokerPort,
-        "--keybroker_ca", broker.resolve("ca/ca_cert.pem").toString(), "--service_name",
-        SERVICE, "--model_name", MODEL, "--model_base_path", models.toString(),
-        "--bind_address", "127.0.0.1", "--port", Integer.toString(grpcPort), "--rest_api_port",
-        Integer.toString(restPort), "--file_system_poll_wait_seconds", "0");
+    for (DemoReplicas.Replica r : reps) {
+      start(replicas == 1 ? "server" : "server-" + r.index(), work, "start the server"
+          + (replicas == 1 ? "" : " (replica " + r.index() + " of " + replicas + ")")
+          + " in the simulated TEE: attest, get the key and "
+          + "certificate, decrypt in memory", "serve", "--attestation", "simulated",
+          "--simulated_tee_dir", tee.toString(), "--keybroker", "127.0.0.1:" + brokerPort,
+          "--keybroker_ca", broker.resolve("ca/ca_cert.pem").toString(), "--service_name",
+          SERVICE, "--model_name", MODEL, "--model_base_path", models.toString(),
+          "--bind_address", "127.0.0.1", "--port", Integer.toString(r.grpcPort()),
+          "--rest_api_port", Integer.toString(r.restPort()), "--file_system_poll_wait_seconds",
+          "0");
+    }
     String ca = broker.resolve("ca/ca_cert.pem").toString();
-    waitReady(grpcPort, ca);
-    cli("predict over TLS, verifying the server against the broker's CA", "client", "-url",
-        "127.0.0.1:" + grpcPort, "--server_name", SERVICE, "-crt", ca, "-batch", "1", "-cnum",
-        "1", "-loop", Integer.toString(loop));
+    if (replicas > 1) {
+      runReplicated(work, reps, ca);
+    } else {
+      waitReady(grpcPort, ca);
+      cli("predict over TLS, verifying the server against the broker's CA", "client", "-url",
+          "127.0.0.1:" + grpcPort, "--server_name", SERVICE, "-crt", ca, "-batch", "1", "-cnum",
+          "1", "-loop", Integer.toString(loop));
+    }
     say("audit log of the key broker", broker.resolve("audit.jsonl").toString());
     for (String line : Files.readAllLines(broker.resolve("audit.jsonl"))) {
       out.println("    " + line);
     }
     out.println("demo finished: the model was decrypted only inside the (simulated) TEE, and "
         + "every prediction went over TLS that ends there.");
+  }
+
+  /** --replicas N (N > 1): nginx in passthrough in front, client through it, counts per replica. */
+  private void runReplicated(Path work, List<DemoReplicas.Replica> reps, String ca)
+      throws Exception {
+    int lbGrpc = freePort();
+    int lbRest = freePort();
+    Path prefix = work.resolve("nginx");
+    deleteTree(prefix);
+    List<String> render = DemoReplicas.renderCommand(DemoReplicas.renderScript(), prefix, reps,
+        lbGrpc, lbRest);
+    step++;
+    out.printf("%n[%d] render nginx in TLS passthrough for %d replicas (nginx never sees "
+        + "plaintext)%n    $ %s%n", step, reps.size(), String.join(" ", render));
+    out.flush();
+    DemoReplicas.render(render, work.resolve("logs/nginx-render.log"));
+    List<String> nginx = DemoReplicas.nginxCommand(DemoReplicas.nginx(), prefix);
+    step++;
+    Path log = work.resolve("logs/nginx.log");
+    out.printf("%n[%d] start nginx%n    $ %s%n    (process log: %s)%n", step,
+        String.join(" ", nginx), log);
+    out.flush();
+    children.add(new ProcessBuilder(nginx).redirectErrorStream(true).redirectOutput(log.toFile())
+        .start());
+    for (DemoReplicas.Replica r : reps) {
+      waitReady(r.grpcPort(), ca);
+    }
+    String caPem = Files.readString(Path.of(ca));
+    long[] before = new long[reps.size()];
+    for (int i = 0; i < reps.size(); i++) {
+      before[i] = DemoReplicas.fetchPredictCount(reps.get(i), caPem, SERVICE);
+    }
+    cli("predict over TLS through nginx (one connection per replica: nginx balances TCP "
+        + "connections), verifying the server against the broker's CA", "client", "-url",
+        "127.0.0.1:" + lbGrpc, "--server_name", SERVICE, "-crt", ca, "-batch", "1", "-cnum",
+        Integer.toString(reps.size()), "-loop", Integer.toString(loop));
+    step++;
+    out.printf("%n[%d] requests per replica (ccserve_requests_total, api=\"predict\", from each "
+        + "replica's /monitoring/prometheus/metrics over HTTPS)%n", step);
+    for (int i = 0; i < reps.size(); i++) {
+      DemoReplicas.Replica r = reps.get(i);
+      out.println("replica " + r.index() + ": "
+          + (DemoReplicas.fetchPredictCount(r, caPem, SERVICE) - before[i]) + " requests");
+    }
+    out.flush();
   }
 
   private String measure(Path work) throws Exception {
@@ -144,22 +226,20 @@ public final class DemoCommand implements Callable<Integer> {
     return m;
   }
 
-  static String policyYaml(String mrEnclave, Path tee) {
+  static String policyYaml(String mrEnclave) {
     return """
-        # Written by 'ccserve demo'. DANGEROUS outside a demo: it trusts the SIMULATED TEE root.
+        # Written by 'ccserve demo'. DANGEROUS outside a demo: it trusts the SIMULATED TEE.
         entries:
           - name: demo-server
             reference:
-              tee: SGX
-              trust_simulated_root_insecure: true
-              simulated_tee_dir: %s
               sgx:
                 mr_enclave: [%s]
-              accepted_tcb_statuses: [UP_TO_DATE]
+              accepted_tcb_statuses: [UpToDate]
+              trust_simulated_insecure: true
             secrets: [%s]
             service_names: [%s]
             allow_no_nonce: false
-        """.formatted(tee, mrEnclave, MODEL, SERVICE);
+        """.formatted(mrEnclave, MODEL, SERVICE);
   }
 
   private void say(String what, String detail) {

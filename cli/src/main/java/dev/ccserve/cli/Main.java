@@ -24,6 +24,8 @@ import picocli.CommandLine.Command;
       ClientCommand.class,
       AttestCommand.class,
       MeasureCommand.class,
+      KeybrokerCommand.class,
+      DemoCommand.class,
     })
 public final class Main implements Runnable {
   private final PrintWriter out;
@@ -49,7 +51,7 @@ public final class Main implements Runnable {
     cl.setOut(out);
     cl.setErr(err);
     cl.setExecutionExceptionHandler(new CliExceptionHandler());
-    cl.setExitCodeExceptionMapper(t -> 1);
+    cl.setExitCodeExceptionMapper(t -> t instanceof CommandLine.ParameterException ? 2 : 1);
     return cl.execute(args);
   }
 

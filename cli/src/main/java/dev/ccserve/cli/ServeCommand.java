@@ -20,6 +20,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -142,30 +143,44 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
       description = "Accepted for compatibility; no effect (health is always on).")
   List<Boolean> compatibilityNoOps;
 
+  @Mixin ConfidentialOptions confidential;
+
   @Override
   public Integer call() throws Exception {
     ServerOptions options = options();
+    boolean hasSslConfig = sslConfigFile != null && !sslConfigFile.isBlank();
+    confidential.validate(hasSslConfig, modelKeyFile != null);
     Optional<ServerTls> tls;
-    WrapKey key;
-    try {
-      tls = sslConfigFile == null || sslConfigFile.isBlank() ? Optional.empty()
-          : Optional.of(SslConfigs.readFile(Path.of(sslConfigFile), Clock.systemUTC()));
-      key = modelKeyFile == null ? null : readKey(modelKeyFile);
-    } catch (ServingException e) {
-      throw CliException.usage(e.getMessage());
-    }
     Optional<BatchingParameters> batching = batchingParameters();
+    java.util.function.Function<String, WrapKey> keys;
+    ShutdownSignal signal = ShutdownSignal.install();
+    if (confidential.enabled()) {
+      ConfidentialOptions.Provisioned p = confidential.provision(modelNames(options),
+          Clock.systemUTC());
+      tls = Optional.of(p.tls());
+      keys = p.keys()::get;
+    } else {
+      try {
+        tls = hasSslConfig
+            ? Optional.of(SslConfigs.readFile(Path.of(sslConfigFile), Clock.systemUTC()))
+            : Optional.empty();
+        WrapKey key = modelKeyFile == null ? null : readKey(modelKeyFile);
+        keys = name -> key;
+      } catch (ServingException e) {
+        throw CliException.usage(e.getMessage());
+      }
+    }
     java.util.concurrent.atomic.AtomicReference<BatchingPredictor> batcher =
         new java.util.concurrent.atomic.AtomicReference<>();
-    ShutdownSignal signal = ShutdownSignal.install();
     try (AutoCloseable closeBatcherLast = () -> {
           if (batcher.get() != null) {
             batcher.get().close();
           }
         };
-        ModelServer server = new ModelServer(options, Loaders.create(options.session(), () -> key, false),
-        tls, m -> batching.<ServingApi.Predictor>map(
-            p -> batcher.updateAndGet(old -> new BatchingPredictor(p, m)))
+        ModelServer server = new ModelServer(options,
+        Loaders.create(options.session(), keys, confidential.enabled()), tls,
+        m -> batching.<ServingApi.Predictor>map(
+            params -> batcher.updateAndGet(old -> new BatchingPredictor(params, m)))
             .orElseGet(ServingApi::direct))) {
       server.openPorts();
       server.loadModels();
@@ -191,6 +206,18 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
     try {
       return Optional.of(batchingParametersFile == null ? BatchingParameters.defaults()
           : BatchingParameters.readFile(batchingParametersFile));
+    } catch (ServingException e) {
+      throw CliException.usage(e.getMessage());
+    }
+  }
+
+  static List<String> modelNames(ServerOptions options) {
+    if (options.modelConfigFile().isEmpty()) {
+      return options.models().stream().map(ModelConfig::name).toList();
+    }
+    try {
+      return dev.ccserve.server.config.ModelServerConfigs.readFile(options.modelConfigFile().get())
+          .stream().map(ModelConfig::name).toList();
     } catch (ServingException e) {
       throw CliException.usage(e.getMessage());
     }

@@ -95,6 +95,22 @@ class AttestCommandTest {
   }
 
   @Test
+  void verify_snpReport_debugRejectedByBaseline_acceptedByExplicitPolicy() throws Exception {
+    String[] base = {"attest", "verify", "--evidence", testdata("snp/attestation.bin").toString(),
+        "--vcek", testdata("snp/vcek.testcer").toString(), "--at", "2025-06-20T00:00:00Z"};
+    assertThat(run(base)).isEqualTo(1);
+    assertThat(verdict().get("tee").asText()).isEqualTo("SEV_SNP");
+    assertThat(verdict().get("reason").asText()).isEqualTo("DEBUG_NOT_ALLOWED");
+    Path policy = Files.writeString(tmp.resolve("snp.yaml"), "snp:\n  measurement: [\""
+        + "b07af9620f3b839b47996422ddec6058338951d984e312115131ea82705eaf5b6bdf8a9ece31a5a608eb0cf2e4872b01"
+        + "\"]\nallow_debug_enclaves_insecure: true\n");
+    String[] withPolicy = java.util.Arrays.copyOf(base, base.length + 2);
+    withPolicy[base.length] = "--policy";
+    withPolicy[base.length + 1] = policy.toString();
+    assertThat(run(withPolicy)).as(out.toString()).isEqualTo(0);
+  }
+
+  @Test
   void verify_usageErrors_exit2() throws Exception {
     Path q = testdata("dcap/sgx_quote");
     assertThat(run("attest", "verify", "--evidence", q.toString(), "--at", "yesterday")).isEqualTo(2);
@@ -115,8 +131,10 @@ class AttestCommandTest {
     Path sim = tmp.resolve("sim");
     Path ev = tmp.resolve("q.bin");
     String rd = "ab".repeat(64);
+    Path jar = Files.write(tmp.resolve("ccserve-app.jar"), new byte[] {1, 2, 3});
     assertThat(run("attest", "quote", "--attestation", "simulated", "--report_data", rd,
-        "--out", ev.toString(), "--simulated_dir", sim.toString())).as(err.toString()).isEqualTo(0);
+        "--out", ev.toString(), "--simulated_dir", sim.toString(), "--path", jar.toString()))
+        .as(err.toString()).isEqualTo(0);
     assertThat(out.toString()).contains("INSECURE");
     assertThat(ev.resolveSibling("q.bin.collateral.json")).exists();
 
@@ -127,6 +145,9 @@ class AttestCommandTest {
         sim.toString())).as(out.toString()).isEqualTo(0);
     JsonNode v = verdict();
     assertThat(v.get("simulated").asBoolean()).isTrue();
+    // the simulated MRENCLAVE is what 'ccserve measure' prints for the same jars
+    String expected = new MeasureCommandTest().run(0, "measure", "--path", jar.toString());
+    assertThat(v.get("measurements").get("mr_enclave").asText()).isEqualTo(expected);
     assertThat(v.get("report_data").asText()).isEqualTo(rd);
     assertThat(err.toString()).contains("INSECURE");
 

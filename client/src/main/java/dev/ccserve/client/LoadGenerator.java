@@ -27,7 +27,11 @@ import org.HdrHistogram.Histogram;
  * followed by ccserve's additions ({@code latency(ms): p50 …, p90 …, p99 …, max …} and
  * {@code errors: N (CODE n, …)}). With {@code quiet} the per-request lines are replaced by a
  * progress bar on {@code err}. Failed requests print {@code Error response: CODE: message} (as the
- * seed does in its infinite mode) and are counted by status code. One instance runs once;
+ * seed does in its infinite mode) and are counted by status code. With
+ * {@link LoadOptions#retries()} {@code > 0}, a request that fails with {@code UNAVAILABLE} (e.g.
+ * the replica behind a load balancer died) is re-sent on a fresh connection, printing
+ * {@code Retrying (i/n) on a new connection after: CODE: message}; its latency includes the retries,
+ * and a summary line {@code retries: N} follows. One instance runs once;
  * {@link #stop()} may be called from any thread.
  */
 public final class LoadGenerator {
@@ -110,6 +114,7 @@ public final class LoadGenerator {
     long ok = 0;
     long attempted = 0;
     long maxNanos = 0;
+    long retries = 0;
     double sumSeconds = 0;
     Map<String, Long> errors = new TreeMap<>();
     String firstError = null;
@@ -117,6 +122,7 @@ public final class LoadGenerator {
       h.add(w.histogram);
       ok += w.succeeded;
       attempted += w.attempted;
+      retries += w.retries;
       maxNanos = Math.max(maxNanos, w.maxNanos);
       sumSeconds += w.sumSeconds;
       w.errors.forEach((k, v) -> errors.merge(k, v, Long::sum));
@@ -128,7 +134,7 @@ public final class LoadGenerator {
     double tps = seconds == 0 ? 0 : ok * (double) options.batch() / seconds;
     return new LoadReport(pass, options.rest() ? "rest" : "grpc", options.tls().secure(), options.cnum(),
         options.batch(), loop, attempted, ok, errors, firstError, seconds, mean,
-        ms(h, 50), ms(h, 90), ms(h, 99), maxNanos / 1e6, tps);
+        ms(h, 50), ms(h, 90), ms(h, 99), maxNanos / 1e6, tps, retries);
   }
 
   private static double ms(Histogram h, double percentile) {
@@ -153,6 +159,9 @@ public final class LoadGenerator {
       e.append(" (").append(String.join(", ", parts)).append(')');
     }
     out.println(e);
+    if (options.retries() > 0) {
+      out.println("retries: " + r.retries());
+    }
     out.flush();
     if (r.succeeded() == 0 && r.attempted() > 0) {
       err.println("ccserve client: all " + r.attempted() + " requests of the " + r.pass()
@@ -194,11 +203,13 @@ public final class LoadGenerator {
     final Histogram histogram = new Histogram(3_600_000_000L, 3);
     final Map<String, Long> errors = new TreeMap<>();
     long attempted;
+    long retries;
     long succeeded;
     long maxNanos;
     double sumSeconds;
     String firstError;
     Object firstResponse;
+    PredictConnection conn;
 
     Worker(int task, int loop, long endAt, AtomicLong done) {
       this.task = task;
@@ -210,7 +221,6 @@ public final class LoadGenerator {
     @Override
     public void run() {
       String kind = options.tls().secure() ? "secure" : "insecure";
-      PredictConnection conn;
       try {
         conn = factory.open(task);
       } catch (RuntimeException e) {
@@ -225,7 +235,7 @@ public final class LoadGenerator {
           attempted++;
           long t0 = nanoTime.getAsLong();
           try {
-            Object resp = conn.send();
+            Object resp = sendWithRetries();
             long nanos = nanoTime.getAsLong() - t0;
             record(nanos, resp);
             if (!options.quiet()) {
@@ -242,7 +252,33 @@ public final class LoadGenerator {
           done.incrementAndGet();
         }
       } finally {
-        conn.close();
+        if (conn != null) {
+          conn.close();
+        }
+      }
+    }
+
+    /** Sends once, then re-sends on a fresh connection while UNAVAILABLE and retries remain. */
+    private Object sendWithRetries() {
+      for (int attempt = 0; ; attempt++) {
+        try {
+          if (conn == null) {
+            conn = factory.open(task);
+          }
+          return conn.send();
+        } catch (PredictException e) {
+          if (!"UNAVAILABLE".equals(e.code()) || attempt >= options.retries() || stopped) {
+            throw e;
+          }
+          retries++;
+          if (!options.quiet()) {
+            out.println("Retrying (" + (attempt + 1) + "/" + options.retries()
+                + ") on a new connection after: " + e.getMessage());
+          }
+          PredictConnection broken = conn;
+          conn = null;
+          broken.close();
+        }
       }
     }
 

@@ -23,11 +23,13 @@ import java.util.Objects;
  * @param quiet no per-request lines; a progress bar on stderr instead
  * @param fullResponse print the first response without cutting long lists
  * @param warmup run the seed's 5-request warm-up pass first (only when loop != 0)
+ * @param retries how often a request that failed with {@code UNAVAILABLE} is re-sent, each time on
+ *     a fresh connection (new channel: TCP + TLS); 0 = never, as the seed (Predict is idempotent)
  */
 public record LoadOptions(
     Target target, Target restTarget, boolean rest, TlsOptions tls, int cnum, int batch, int loop,
     Duration duration, String model, String signature, String input, Duration deadline, Path image,
-    boolean quiet, boolean fullResponse, boolean warmup) {
+    boolean quiet, boolean fullResponse, boolean warmup, int retries) {
   public static final String DEFAULT_MODEL = "resnet50-v15-fp32";
   public static final int WARMUP_LOOP = 5;
 
@@ -52,6 +54,18 @@ public record LoadOptions(
     if (deadline != null && (deadline.isNegative() || deadline.isZero())) {
       throw new IllegalArgumentException("expected a positive deadline, found " + deadline);
     }
+    if (retries < 0) {
+      throw new IllegalArgumentException("expected retries >= 0, found " + retries);
+    }
+  }
+
+  /** The options without retries (the seed's behaviour). */
+  public LoadOptions(
+      Target target, Target restTarget, boolean rest, TlsOptions tls, int cnum, int batch, int loop,
+      Duration duration, String model, String signature, String input, Duration deadline, Path image,
+      boolean quiet, boolean fullResponse, boolean warmup) {
+    this(target, restTarget, rest, tls, cnum, batch, loop, duration, model, signature, input, deadline,
+        image, quiet, fullResponse, warmup, 0);
   }
 
   public static LoadOptions defaults(Target target) {
@@ -65,31 +79,36 @@ public record LoadOptions(
 
   public LoadOptions withTls(TlsOptions t) {
     return new LoadOptions(target, restTarget, rest, t, cnum, batch, loop, duration, model, signature, input,
-        deadline, image, quiet, fullResponse, warmup);
+        deadline, image, quiet, fullResponse, warmup, retries);
   }
 
   public LoadOptions withLoad(int cnum, int batch, int loop) {
     return new LoadOptions(target, restTarget, rest, tls, cnum, batch, loop, duration, model, signature, input,
-        deadline, image, quiet, fullResponse, warmup);
+        deadline, image, quiet, fullResponse, warmup, retries);
   }
 
   public LoadOptions withRest(boolean rest, Target restTarget) {
     return new LoadOptions(target, restTarget, rest, tls, cnum, batch, loop, duration, model, signature, input,
-        deadline, image, quiet, fullResponse, warmup);
+        deadline, image, quiet, fullResponse, warmup, retries);
   }
 
   public LoadOptions withOutput(boolean quiet, boolean fullResponse, boolean warmup) {
     return new LoadOptions(target, restTarget, rest, tls, cnum, batch, loop, duration, model, signature, input,
-        deadline, image, quiet, fullResponse, warmup);
+        deadline, image, quiet, fullResponse, warmup, retries);
   }
 
   public LoadOptions withLimits(Duration duration, Duration deadline) {
     return new LoadOptions(target, restTarget, rest, tls, cnum, batch, loop, duration, model, signature, input,
-        deadline, image, quiet, fullResponse, warmup);
+        deadline, image, quiet, fullResponse, warmup, retries);
   }
 
   public LoadOptions withModel(String model, String signature, String input, Path image) {
     return new LoadOptions(target, restTarget, rest, tls, cnum, batch, loop, duration, model, signature, input,
-        deadline, image, quiet, fullResponse, warmup);
+        deadline, image, quiet, fullResponse, warmup, retries);
+  }
+
+  public LoadOptions withRetries(int retries) {
+    return new LoadOptions(target, restTarget, rest, tls, cnum, batch, loop, duration, model, signature, input,
+        deadline, image, quiet, fullResponse, warmup, retries);
   }
 }

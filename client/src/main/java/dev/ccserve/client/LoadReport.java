@@ -7,12 +7,14 @@ import java.util.Map;
  * The figures of one load-generator pass. Latencies are in milliseconds over successful requests;
  * percentiles come from an HdrHistogram with 3 significant digits, {@code maxMs} is exact.
  * {@code tps} = succeeded × batch / e2e time (the seed's cnum × loop × batch / T when nothing
- * failed). Immutable.
+ * failed). {@code attempted} counts each request once, however often it was re-sent;
+ * {@code retries} counts the re-sends (see {@link LoadOptions#retries()}), so a request that failed
+ * once and then succeeded on a fresh connection is one success and one retry. Immutable.
  */
 public record LoadReport(
     String pass, String transport, boolean secure, int cnum, int batch, int loop, long attempted,
     long succeeded, Map<String, Long> errorsByCode, String firstError, double e2eSeconds,
-    double meanLatencyMs, double p50Ms, double p90Ms, double p99Ms, double maxMs, double tps) {
+    double meanLatencyMs, double p50Ms, double p90Ms, double p99Ms, double maxMs, double tps, long retries) {
   public LoadReport {
     errorsByCode = Map.copyOf(errorsByCode);
   }
@@ -40,6 +42,7 @@ public record LoadReport(
     m.put("succeeded", succeeded);
     m.put("errors", errors());
     m.put("errors_by_code", new java.util.TreeMap<>(errorsByCode));
+    m.put("retries", retries);
     if (firstError != null) {
       m.put("first_error", firstError);
     }

@@ -9,7 +9,6 @@ import java.math.BigDecimal;
 import java.math.MathContext;
 import java.math.RoundingMode;
 import java.util.Base64;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -121,8 +120,7 @@ public final class PyRepr {
     if (n.isObject()) {
       sb.append('{');
       boolean first = true;
-      for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
+      for (Map.Entry<String, JsonNode> e : n.properties()) {
         sb.append(first ? "" : ", ").append(str(e.getKey())).append(": ");
         first = false;
         appendJson(sb, e.getValue(), max);

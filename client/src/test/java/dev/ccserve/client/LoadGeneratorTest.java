@@ -149,4 +149,88 @@ class LoadGeneratorTest {
     assertThat(j.get("latency_ms").get("p50").asDouble()).isCloseTo(20.0, within(0.05));
     assertThat(j.get("e2e_time_s").asDouble()).isCloseTo(0.06, within(1e-9));
   }
+
+  /**
+   * Connections of which the first one opened fails with {@code code} on its {@code failAt}-th send
+   * (1-based) and on every later send, like a channel to a replica that died; later connections
+   * work. Counts opened and closed connections.
+   */
+  private PredictConnection.Factory dyingFirstConnection(String code, int failAt, AtomicInteger opened,
+      AtomicInteger closed) {
+    return task -> {
+      boolean dies = opened.getAndIncrement() == 0;
+      AtomicInteger sends = new AtomicInteger();
+      return new PredictConnection() {
+        @Override
+        public Object send() {
+          fakeNanos.addAndGet(10_000_000L);
+          if (dies && sends.incrementAndGet() >= failAt) {
+            throw new PredictException(code, code + ": replica gone", null);
+          }
+          return new ObjectMapper().createObjectNode().put("ok", true);
+        }
+
+        @Override
+        public void close() {
+          closed.incrementAndGet();
+        }
+      };
+    };
+  }
+
+  @Test
+  void run_unavailableWithRetries_resentOnFreshConnectionAndNotLost() {
+    AtomicInteger opened = new AtomicInteger();
+    AtomicInteger closed = new AtomicInteger();
+    LoadOptions o = opts(1, 1, 6).withOutput(false, false, false).withRetries(2);
+    LoadReport r = generator(o, dyingFirstConnection("UNAVAILABLE", 3, opened, closed)).run();
+    assertThat(r.attempted()).isEqualTo(6);
+    assertThat(r.succeeded()).isEqualTo(6);
+    assertThat(r.errors()).isZero();
+    assertThat(r.retries()).isEqualTo(1);
+    assertThat(opened.get()).isEqualTo(2);
+    assertThat(closed.get()).isEqualTo(2); // the broken one at once, the fresh one at the end
+    assertThat(out.toString()).contains("Retrying (1/2) on a new connection after: UNAVAILABLE: replica gone")
+        .contains("errors: 0").contains("retries: 1");
+    assertThat(out.toString().lines().map(QUERY::matcher).filter(Matcher::matches)).hasSize(6);
+    assertThat(r.toMap()).containsEntry("retries", 1L);
+  }
+
+  @Test
+  void run_unavailableWithoutRetries_countedAsErrorsAsTheSeed() {
+    AtomicInteger opened = new AtomicInteger();
+    LoadOptions o = opts(1, 1, 6).withOutput(false, false, false);
+    LoadReport r = generator(o, dyingFirstConnection("UNAVAILABLE", 3, opened, new AtomicInteger())).run();
+    assertThat(r.errors()).isEqualTo(4);
+    assertThat(r.retries()).isZero();
+    assertThat(opened.get()).isEqualTo(1);
+    assertThat(out.toString()).doesNotContain("Retrying").doesNotContain("retries:");
+  }
+
+  @Test
+  void run_otherCodeWithRetries_notRetried() {
+    AtomicInteger opened = new AtomicInteger();
+    LoadOptions o = opts(1, 1, 4).withOutput(false, false, false).withRetries(3);
+    LoadReport r = generator(o, dyingFirstConnection("INVALID_ARGUMENT", 4, opened, new AtomicInteger())).run();
+    assertThat(r.errors()).isEqualTo(1);
+    assertThat(r.errorsByCode()).containsEntry("INVALID_ARGUMENT", 1L);
+    assertThat(r.retries()).isZero();
+    assertThat(opened.get()).isEqualTo(1);
+  }
+
+  @Test
+  void run_retriesExhausted_countedAsOneErrorPerRequest() {
+    LoadOptions o = opts(1, 1, 3).withOutput(false, false, false).withRetries(2);
+    LoadReport r = generator(o, fake(new long[] {5}, 1)).run(); // every send fails
+    assertThat(r.attempted()).isEqualTo(3);
+    assertThat(r.errors()).isEqualTo(3);
+    assertThat(r.errorsByCode()).containsEntry("UNAVAILABLE", 3L);
+    assertThat(r.retries()).isEqualTo(6);
+  }
+
+  @Test
+  void options_negativeRetries_rejected() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> opts(1, 1, 1).withRetries(-1))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("expected retries >= 0, found -1");
+  }
 }

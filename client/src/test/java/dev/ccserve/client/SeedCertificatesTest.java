@@ -42,9 +42,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SeedCertificatesTest {
   private static final Clock CLOCK = Clock.systemUTC();
-  /** RSA like the seed; generated once (RSA key generation is slow on a busy machine). */
+  /** RSA like the seed for the CA (and the one-way server); EC leaves keep the test fast. */
   private static final KeyPair CA_KEYS = KeyAlgorithm.RSA_2048.generate(new SecureRandom());
-  private static final KeyPair LEAF_KEYS = KeyAlgorithm.RSA_2048.generate(new SecureRandom());
+  private static final KeyPair LEAF_KEYS = KeyAlgorithm.EC_P256.generate(new SecureRandom());
   private final StringWriter out = new StringWriter();
 
   static X509Certificate selfSignedCa(KeyPair kp, String cn) throws Exception {

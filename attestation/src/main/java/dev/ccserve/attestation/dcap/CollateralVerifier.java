@@ -20,6 +20,8 @@ final class CollateralVerifier {
   private final DcapVerifierOptions options;
   private final Instant at;
   private Instant earliestExpiry = Instant.MAX;
+  /** The verified Root CA CRL, once {@link #checkCrls} ran; used for the TCB signing chains. */
+  private X509CRL rootCrl;
 
   CollateralVerifier(List<TrustedRoot> roots, DcapVerifierOptions options, Instant at) {
     this.roots = roots;
@@ -76,8 +78,6 @@ final class CollateralVerifier {
     checkNotRevokedByRoot(rootCrl, crlChain);
     this.rootCrl = rootCrl;
   }
-
-  private X509CRL rootCrl;
 
   private void checkNotRevokedByRoot(X509CRL crl, CertChains.Validated chain)
       throws AttestationException {

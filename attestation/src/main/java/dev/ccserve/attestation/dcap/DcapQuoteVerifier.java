@@ -4,7 +4,6 @@ import dev.ccserve.attestation.AttestationException;
 import dev.ccserve.attestation.AttestationException.Reason;
 import dev.ccserve.attestation.Evidence;
 import dev.ccserve.attestation.EvidenceClaims;
-import dev.ccserve.attestation.EvidenceFormat;
 import dev.ccserve.attestation.EvidenceVerifier;
 import dev.ccserve.attestation.TcbStatus;
 import dev.ccserve.attestation.TeeType;
@@ -241,9 +240,5 @@ public final class DcapQuoteVerifier implements EvidenceVerifier {
       names.add(r.toString());
     }
     return "DcapQuoteVerifier{roots=" + names + ", options=" + options + "}";
-  }
-
-  static EvidenceFormat formatOf(DcapQuote q) {
-    return q.format();
   }
 }

@@ -86,6 +86,7 @@ public final class PolicyGate {
     if (ref == null) {
       throw noSection("sgx");
     }
+    checkSgxAttributes(c);
     checkOneOf("mr_enclave", ref.mrEnclave(), c);
     checkOneOf("mr_signer", ref.mrSigner(), c);
     if (ref.isvProdId() != null) {
@@ -99,6 +100,33 @@ public final class PolicyGate {
     if (svn < ref.minIsvSvn()) {
       throw deny(Reason.SVN_TOO_LOW, "isv_svn",
           "expected isv_svn >= " + ref.minIsvSvn() + ", found " + svn);
+    }
+  }
+
+  /**
+   * As Gramine's RA-TLS verifier: INIT and MODE64BIT set, PROVISION_KEY and EINITTOKEN_KEY clear
+   * (DEBUG is handled separately). Reads the claims attribute {@code attributes} (16 bytes hex,
+   * flags little-endian first).
+   */
+  private static void checkSgxAttributes(EvidenceClaims c) throws AttestationException {
+    String hex = c.attributes().get("attributes");
+    long flags;
+    try {
+      byte[] a = java.util.HexFormat.of().parseHex(hex);
+      flags = 0;
+      for (int i = 7; i >= 0; i--) {
+        flags = (flags << 8) | (a[i] & 0xFF);
+      }
+    } catch (RuntimeException e) {
+      throw deny(Reason.POLICY_DENIED, "attributes",
+          "expected SGX attributes (16 bytes hex) in the claims, found " + (hex == null ? "none" : "invalid"));
+    }
+    long required = 0x1 | 0x4; // INIT, MODE64BIT
+    long forbidden = 0x10 | 0x20; // PROVISION_KEY, EINITTOKEN_KEY
+    if ((flags & required) != required || (flags & forbidden) != 0) {
+      throw deny(Reason.POLICY_DENIED, "attributes", String.format(
+          "expected enclave flags with INIT and MODE64BIT set and PROVISION_KEY, EINITTOKEN_KEY"
+              + " clear, found 0x%x", flags));
     }
   }
 

@@ -48,11 +48,11 @@ public final class RaTlsEvidenceExtractor {
     checkKey(cert);
     byte[] tcg = extensionContent(cert, RaTlsOids.TCG_DICE_TAGGED_EVIDENCE);
     if (tcg != null) {
-      return fromTcg(tcg, spki);
+      return parseTcgExtension(tcg, spki);
     }
     byte[] legacy = extensionContent(cert, RaTlsOids.LEGACY_GRAMINE_QUOTE);
     if (legacy != null) {
-      return fromLegacy(legacy, spki);
+      return parseLegacyExtension(legacy, spki);
     }
     throw new AttestationException(
         Reason.MALFORMED, "ratls_extension",
@@ -60,8 +60,11 @@ public final class RaTlsEvidenceExtractor {
             + ", found neither");
   }
 
-  /** Parses the content of a TCG DICE extension (exposed for fuzzing and diagnostics). */
-  static RaTlsEvidence fromTcg(byte[] content, byte[] spki) throws AttestationException {
+  /**
+   * Parses the extnValue content of a TCG DICE extension and checks its binding to {@code spki}
+   * (DER SubjectPublicKeyInfo); public for diagnostics and fuzzing.
+   */
+  public static RaTlsEvidence parseTcgExtension(byte[] content, byte[] spki) throws AttestationException {
     Object top = Cbor.decode(content, "ratls_tcg");
     if (!(top instanceof Cbor.Tagged t) || t.tag() != RaTlsOids.TCG_EVIDENCE_CBOR_TAG) {
       throw new AttestationException(Reason.MALFORMED, "ratls_tcg", "expected CBOR tag 60000 at the top");
@@ -83,8 +86,8 @@ public final class RaTlsEvidenceExtractor {
         evidence, Source.TCG_DICE, claims.hashAlgId(), claims.pubkeyHash(), claims.nonce().orElse(null), expected);
   }
 
-  /** Parses the content of the legacy quote extension. */
-  static RaTlsEvidence fromLegacy(byte[] content, byte[] spki) throws AttestationException {
+  /** Parses the extnValue content of the legacy quote extension and checks its binding to {@code spki}. */
+  public static RaTlsEvidence parseLegacyExtension(byte[] content, byte[] spki) throws AttestationException {
     Evidence evidence = sniff(content);
     byte[] expected = RaTlsClaims.sha(1, spki);
     checkReportData(evidence, expected, "SHA-256(public key)");

@@ -2,6 +2,7 @@ package dev.ccserve.attestation.simulated;
 
 import dev.ccserve.attestation.AttestationException;
 import dev.ccserve.attestation.AttestationException.Reason;
+import dev.ccserve.attestation.dcap.CollateralSource;
 import dev.ccserve.attestation.dcap.DcapCollateral;
 import dev.ccserve.attestation.dcap.DcapQuote;
 import dev.ccserve.attestation.dcap.Ecdsa;
@@ -152,6 +153,15 @@ public final class SimulatedTee {
       throw new AttestationException(Reason.COLLATERAL_UNAVAILABLE, "simulated.collateral",
           "cannot sign simulated collateral: " + e.getClass().getSimpleName());
     }
+  }
+
+  /**
+   * A collateral source that signs fresh simulated collateral on each request (needs this
+   * directory's private keys, so only for development setups where the relying party may hold
+   * them; otherwise ship {@code collateral().toJson()} as a bundle file).
+   */
+  public CollateralSource collateralSource() {
+    return request -> collateral();
   }
 
   private static String tcbInfoJson(Instant issue, Instant next) {

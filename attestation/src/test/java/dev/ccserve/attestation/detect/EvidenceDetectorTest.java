@@ -27,7 +27,7 @@ class EvidenceDetectorTest {
   @BeforeAll
   static void setUp() throws Exception {
     ratls = RaTlsCertificates.create(
-        RaTlsCertificates.generateP384(), new FakeAmd().provider(), new byte[] {(byte) 0xab, (byte) 0xcd}, Clock.systemUTC());
+        RaTlsCertificates.generateP384(), FakeAmd.shared().provider(), new byte[] {(byte) 0xab, (byte) 0xcd}, Clock.systemUTC());
   }
 
   static byte[] dcap(String name) throws IOException {

@@ -25,7 +25,25 @@ class PolicyGateTest {
   static EvidenceClaims.Builder sgx() {
     return EvidenceClaims.builder(TeeType.SGX, EvidenceFormat.SGX_QUOTE_V3)
         .measurement("mr_enclave", MRE).measurement("mr_signer", MRS)
-        .isvProdId(7).isvSvn(3).reportData(new byte[64]).tcbStatus(TcbStatus.UP_TO_DATE);
+        .isvProdId(7).isvSvn(3).reportData(new byte[64]).tcbStatus(TcbStatus.UP_TO_DATE)
+        .attribute("attributes", "0500000000000000e700000000000000");
+  }
+
+  @Test
+  void check_sgxAttributes_gramineRules() {
+    assertThat(reason(sgxPolicy(), sgx().attribute("attributes", "0700000000000000e700000000000000")
+        .debug(true).build())).isEqualTo(Reason.DEBUG_NOT_ALLOWED);
+    for (String bad : new String[] {"0400000000000000e700000000000000", // INIT clear
+        "0100000000000000e700000000000000", // MODE64BIT clear
+        "1500000000000000e700000000000000", // PROVISION_KEY
+        "2500000000000000e700000000000000", // EINITTOKEN_KEY
+        "00000000000000000000000000000000"}) { // the Intel QVL sample body
+      assertThat(reason(sgxPolicy(), sgx().attribute("attributes", bad).build())).as(bad)
+          .isEqualTo(Reason.POLICY_DENIED);
+    }
+    EvidenceClaims noAttrs = EvidenceClaims.builder(TeeType.SGX, EvidenceFormat.SGX_QUOTE_V3)
+        .measurement("mr_enclave", MRE).measurement("mr_signer", MRS).isvProdId(7).isvSvn(3).build();
+    assertThat(reason(sgxPolicy(), noAttrs)).isEqualTo(Reason.POLICY_DENIED);
   }
 
   static ReferencePolicy sgxPolicy() {

@@ -94,7 +94,7 @@ class RaTlsCertificatesTest {
 
   @Test
   void create_snpProvider_tcgOnlyWithRawReport() throws Exception {
-    FakeAmd amd = new FakeAmd();
+    FakeAmd amd = FakeAmd.shared();
     X509Certificate cert =
         RaTlsCertificates.create(RaTlsCertificates.generateP384(), amd.provider(), new byte[] {7}, CLOCK);
 

@@ -50,7 +50,7 @@ class RaTlsHandshakeTest {
 
   @BeforeAll
   static void setUp() throws Exception {
-    amd = new FakeAmd();
+    amd = FakeAmd.shared();
     pki = new TestPki();
   }
 

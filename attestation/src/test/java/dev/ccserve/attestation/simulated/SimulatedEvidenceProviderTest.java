@@ -73,6 +73,13 @@ class SimulatedEvidenceProviderTest {
   }
 
   @Test
+  void verify_viaCollateralSource_accepted() throws Exception {
+    DcapQuoteVerifier v = DcapQuoteVerifier.trustingSimulatedRootInsecure(
+        SimulatedTee.readRootPublicKey(dir.resolve("sim")), tee.collateralSource(), CLOCK);
+    assertThat(v.verify(provider().attest(reportData())).simulated()).isTrue();
+  }
+
+  @Test
   void verify_intelPinnedVerifier_untrustedRoot() throws Exception {
     SimulatedEvidenceProvider p = provider();
     DcapQuoteVerifier v = DcapQuoteVerifier.intelPinned(FileCollateralSource.of(p.collateral()), CLOCK);

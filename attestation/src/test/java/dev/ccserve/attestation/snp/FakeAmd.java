@@ -47,6 +47,16 @@ public final class FakeAmd {
   public final byte[] chipId = filled(64, (byte) 0xc1);
   private final PrivateKey vcekKey;
 
+  private static FakeAmd shared;
+
+  /** One hierarchy per test JVM (RSA key generation is the slow part of these tests). */
+  public static synchronized FakeAmd shared() {
+    if (shared == null) {
+      shared = new FakeAmd();
+    }
+    return shared;
+  }
+
   public FakeAmd() {
     try {
       KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");

@@ -20,7 +20,7 @@ class FakeSnpVerifierTest {
 
   @BeforeAll
   static void setUp() {
-    amd = new FakeAmd();
+    amd = FakeAmd.shared();
     verifier = SnpVerifier.builder()
         .trustAnchors(amd.anchors())
         .clock(Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC))

@@ -213,7 +213,7 @@ class SnpVerifierTest {
     byte[] report = SnpTestData.snp("attestation.bin");
     byte[] vcek = SnpTestData.snp("vcek.testcer");
     SnpVerifier v = SnpVerifier.builder().clock(at(PINNED)).build();
-    for (int i = 4; i < vcek.length; i += 7) {
+    for (int i = 4; i < vcek.length; i += 13) {
       byte[] bad = vcek.clone();
       bad[i] ^= 0x01;
       Evidence e = SnpEvidence.toEvidence(report, SnpCertificateTable.of(Map.of(SnpCertificateTable.VCEK, bad)));

@@ -5,13 +5,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -53,16 +54,15 @@ public final class GraminePfReader extends InputStream {
   private long position;
   private boolean closed;
 
-  private GraminePfReader(Path file, FileChannel channel, long physicalNodes, long size,
-      String embeddedPath, byte[] firstBytes, byte[] rootEntry, PfCrypto crypto) {
+  private GraminePfReader(Path file, FileChannel channel, PfMetadata metadata, PfCrypto crypto) {
     this.crypto = crypto;
     this.file = file;
     this.channel = channel;
-    this.physicalNodes = physicalNodes;
-    this.size = size;
-    this.embeddedPath = embeddedPath;
-    this.firstBytes = firstBytes;
-    this.rootEntry = rootEntry;
+    this.physicalNodes = metadata.physicalNodes;
+    this.size = metadata.size;
+    this.embeddedPath = metadata.embeddedPath;
+    this.firstBytes = metadata.firstBytes;
+    this.rootEntry = metadata.rootEntry;
   }
 
   /**
@@ -81,7 +81,9 @@ public final class GraminePfReader extends InputStream {
       throw ProtectedFileException.io("opening", file, e);
     }
     try {
-      GraminePfReader r = openChannel(file, ch, key, binding);
+      PfCrypto crypto = new PfCrypto();
+      GraminePfReader r = new GraminePfReader(file, ch,
+          PfMetadata.read(file, ch, key, binding, crypto), crypto);
       ch = null;
       return r;
     } finally {
@@ -98,6 +100,53 @@ public final class GraminePfReader extends InputStream {
   }
 
   /**
+   * Decrypts {@code in} into the plaintext file {@code out}: written as
+   * {@code <out>.tmp-<random>}, synced and atomically renamed (replacing {@code out}) only when
+   * every node has authenticated; on failure the temporary file is deleted. Returns the size.
+   */
+  public static long decryptToFile(Path in, Path out, WrapKey key, PathBinding binding,
+      ProgressListener progress) throws ProtectedFileException {
+    Path abs = out.toAbsolutePath();
+    byte[] r = new byte[6];
+    new SecureRandom().nextBytes(r);
+    Path tmp = abs.resolveSibling(abs.getFileName() + ".tmp-" + HexFormat.of().formatHex(r));
+    byte[] buf = new byte[64 * 1024];
+    try (GraminePfReader reader = open(in, key, binding)) {
+      Progress p = new Progress(progress, reader.size());
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE)) {
+        int n;
+        while ((n = reader.read(buf, 0, buf.length)) > 0) {
+          ByteBuffer b = ByteBuffer.wrap(buf, 0, n);
+          while (b.hasRemaining()) {
+            ch.write(b);
+          }
+          p.add(n);
+        }
+        ch.force(true);
+      } catch (ProtectedFileException e) {
+        throw e;
+      } catch (IOException e) {
+        throw ProtectedFileException.io("writing", out, e);
+      }
+      try {
+        Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE);
+      } catch (IOException e) {
+        throw ProtectedFileException.io("renaming into", out, e);
+      }
+      p.report();
+      return reader.size();
+    } finally {
+      Arrays.fill(buf, (byte) 0);
+      try {
+        Files.deleteIfExists(tmp);
+      } catch (IOException ignored) {
+        // best effort: random temporary name
+      }
+    }
+  }
+
+  /**
    * What can be learned about {@code file} without the key: header fields and, from the node
    * count, the plaintext size range.
    *
@@ -106,10 +155,10 @@ public final class GraminePfReader extends InputStream {
   public static ProtectedFileInfo inspect(Path file) throws ProtectedFileException {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       long physical = ch.size();
-      checkPhysicalSize(file, physical);
-      byte[] node0 = readNode0(file, ch);
+      PfMetadata.checkPhysicalSize(file, physical);
+      byte[] node0 = PfMetadata.readNode0(file, ch);
       if (!PfFormat.hasFileId(node0)) {
-        throw notProtected(file, "no \"GRAFS_PF\" file id at offset 0");
+        throw PfMetadata.notProtected(file, "no \"GRAFS_PF\" file id at offset 0");
       }
       int major = node0[PfFormat.OFF_MAJOR] & 0xFF;
       int flags = major == PfFormat.MAJOR_VERSION ? node0[PfFormat.OFF_FLAGS] & 0xFF : 0;
@@ -328,128 +377,6 @@ public final class GraminePfReader extends InputStream {
     windowStart = node;
     windowNodes = count;
     return 0;
-  }
-
-  private static GraminePfReader openChannel(Path file, FileChannel ch, WrapKey key,
-      PathBinding binding) throws ProtectedFileException {
-    long physical;
-    byte[] node0;
-    try {
-      physical = ch.size();
-      checkPhysicalSize(file, physical);
-      node0 = readNode0(file, ch);
-    } catch (ProtectedFileException e) {
-      throw e;
-    } catch (IOException e) {
-      throw ProtectedFileException.io("reading", file, e);
-    }
-    checkHeader(file, node0);
-    byte[] meta = new byte[PfFormat.ENCRYPTED_SIZE];
-    PfCrypto crypto = new PfCrypto();
-    try {
-      decryptMetadata(file, node0, key, meta, crypto);
-      String embedded = checkPath(file, meta, binding);
-      long size = PfFormat.readLongLe(meta, PfFormat.REL_FILE_SIZE);
-      long needed = size < 0 ? Long.MAX_VALUE : PfFormat.physicalNodeCount(size);
-      if (needed > physical / PfFormat.NODE_SIZE) {
-        throw ProtectedFileException.authenticationFailed(file); // truncated by whole nodes
-      }
-      byte[] first = Arrays.copyOfRange(meta, PfFormat.REL_FILE_DATA,
-          PfFormat.REL_FILE_DATA + PfFormat.METADATA_DATA_SIZE);
-      byte[] root = Arrays.copyOfRange(meta, PfFormat.REL_ROOT_KEY,
-          PfFormat.REL_ROOT_KEY + PfFormat.ENTRY_SIZE);
-      return new GraminePfReader(file, ch, physical / PfFormat.NODE_SIZE, size, embedded, first,
-          root, crypto);
-    } finally {
-      Arrays.fill(meta, (byte) 0);
-    }
-  }
-
-  private static void checkHeader(Path file, byte[] node0) throws ProtectedFileException {
-    if (!PfFormat.hasFileId(node0)) {
-      throw notProtected(file, "no \"GRAFS_PF\" file id at offset 0");
-    }
-    int major = node0[PfFormat.OFF_MAJOR] & 0xFF;
-    if (major != PfFormat.MAJOR_VERSION) {
-      throw new ProtectedFileException(ProtectedFileException.Reason.UNSUPPORTED_VERSION,
-          "protected file " + file + ": expected format major version 2, found " + major
-              + (major == PfFormat.LEGACY_MAJOR_VERSION
-                  ? " (legacy v1; re-encrypt it with a current gramine-sgx-pf-crypt or ccserve)"
-                  : ""));
-    }
-    if ((node0[PfFormat.OFF_FLAGS] & PfFormat.FLAG_HAS_PENDING_WRITE) != 0) {
-      throw new ProtectedFileException(ProtectedFileException.Reason.UNSUPPORTED_FEATURE,
-          "protected file " + file + " has the HAS_PENDING_WRITE flag set (an interrupted "
-              + "Gramine write with crash recovery); ccserve does not do recovery");
-    }
-  }
-
-  private static void decryptMetadata(Path file, byte[] node0, WrapKey key, byte[] meta,
-      PfCrypto crypto) throws ProtectedFileException {
-    byte[] wrap = key.toCleartextBytes();
-    byte[] metadataKey = PfCrypto.deriveMetadataKey(wrap, node0, PfFormat.OFF_NONCE);
-    try {
-      if (!crypto.decrypt(metadataKey, 0, node0, PfFormat.OFF_ENCRYPTED,
-          PfFormat.ENCRYPTED_SIZE, node0, PfFormat.OFF_MAC, meta, 0)) {
-        throw ProtectedFileException.authenticationFailed(file);
-      }
-    } finally {
-      Arrays.fill(wrap, (byte) 0);
-      Arrays.fill(metadataKey, (byte) 0);
-    }
-  }
-
-  private static String checkPath(Path file, byte[] meta, PathBinding binding)
-      throws ProtectedFileException {
-    int len = 0;
-    while (len < PfFormat.PATH_FIELD_SIZE && meta[len] != 0) {
-      len++;
-    }
-    if (len == PfFormat.PATH_FIELD_SIZE) {
-      throw notProtected(file, "embedded path is not NUL-terminated");
-    }
-    String strict = null;
-    try {
-      strict = StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(meta, 0, len)).toString();
-    } catch (CharacterCodingException e) {
-      // not UTF-8: can only match insecureAny()
-    }
-    String shown = strict != null ? strict : new String(meta, 0, len, StandardCharsets.UTF_8);
-    boolean ok = binding.isInsecure() || (strict != null && binding.matches(strict));
-    if (!ok) {
-      throw new ProtectedFileException(ProtectedFileException.Reason.PATH_MISMATCH,
-          "protected file " + file + " is bound to path \"" + shown + "\"; expected " + binding);
-    }
-    return shown;
-  }
-
-  private static void checkPhysicalSize(Path file, long physical) throws ProtectedFileException {
-    if (physical == 0 || physical % PfFormat.NODE_SIZE != 0) {
-      throw notProtected(file, "expected a size that is a non-zero multiple of 4096 bytes, found "
-          + physical);
-    }
-  }
-
-  private static byte[] readNode0(Path file, FileChannel ch) throws IOException {
-    byte[] node0 = new byte[PfFormat.NODE_SIZE];
-    ByteBuffer buf = ByteBuffer.wrap(node0);
-    long pos = 0;
-    while (buf.hasRemaining()) {
-      int r = ch.read(buf, pos);
-      if (r < 0) {
-        throw notProtected(file, "file shorter than one 4096-byte node");
-      }
-      pos += r;
-    }
-    return node0;
-  }
-
-  private static ProtectedFileException notProtected(Path file, String detail) {
-    return new ProtectedFileException(ProtectedFileException.Reason.NOT_A_PROTECTED_FILE,
-        "not a Gramine protected file: " + file + ": " + detail);
   }
 
   private static void closeQuietly(FileChannel ch) {

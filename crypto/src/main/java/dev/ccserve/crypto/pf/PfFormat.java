@@ -129,7 +129,8 @@ final class PfFormat {
     }
   }
 
+  /** Ceiling of a / b for a >= 0, b > 0, without overflow for any long a. */
   private static long ceilDiv(long a, long b) {
-    return (a + b - 1) / b;
+    return a / b + (a % b == 0 ? 0 : 1);
   }
 }

@@ -113,6 +113,46 @@ public final class ProtectedDirectory {
     });
   }
 
+  /** Receives one decrypted file of {@link #decryptInMemory}. */
+  @FunctionalInterface
+  public interface PlaintextSink {
+    /**
+     * Called once per file, in sorted path order, with its complete, authenticated plaintext
+     * (the array belongs to the sink, which should wipe it when done).
+     */
+    void accept(String relativePath, byte[] plaintext);
+  }
+
+  /**
+   * Decrypts every file under {@code encDir} into memory, one file at a time (peak memory: the
+   * largest file plus O(1)), checking file {@code rel} against
+   * {@code directoryBinding.resolve(rel)}; e.g. the server loading a model version into
+   * TensorFlow's {@code ram://} file system. Every file's metadata and path are authenticated
+   * before the first file is delivered; each file is delivered only after all its nodes
+   * authenticated. If a later file fails, earlier files have already been delivered: treat them
+   * as provisional until this method returns normally.
+   */
+  public static Summary decryptInMemory(Path encDir, WrapKey key, PathBinding directoryBinding,
+      PlaintextSink sink, ProgressListener progress) throws ProtectedFileException {
+    Tree tree = scan(encDir);
+    long total = 0;
+    for (String rel : tree.files) {
+      try (GraminePfReader r = GraminePfReader.open(encDir.resolve(rel), key,
+          directoryBinding.resolve(rel))) {
+        total += r.size();
+      }
+    }
+    Progress p = new Progress(progress, total);
+    for (String rel : tree.files) {
+      byte[] plain = GraminePfReader.decrypt(encDir.resolve(rel), key,
+          directoryBinding.resolve(rel));
+      p.add(plain.length);
+      sink.accept(rel, plain);
+    }
+    p.report();
+    return new Summary(tree.files.size(), total);
+  }
+
   /** The path a file {@code relativePath} under a directory bound as {@code boundPrefix} gets. */
   public static String boundPath(String boundPrefix, String relativePath) {
     String prefix = PathBinding.normalize(boundPrefix);

@@ -95,7 +95,8 @@ public final class TlsLayout {
   }
 
   private static List<String> generate(Path root, Options o, Clock clock) throws IOException {
-    CertificateAuthority ca = CertificateAuthority.create(CA_NAME, o.algorithm(), o.validity(), clock);
+    // the CA lives one day longer, so that leaves issued a few seconds later keep their full validity
+    CertificateAuthority ca = CertificateAuthority.create(CA_NAME, o.algorithm(), o.validity().plusDays(1), clock);
     List<String> files = new ArrayList<>();
     writePublic(root, "ca_cert.pem", ca.certificatePem(), files);
     writeSecret(root, "ca_key.pem", ca.certifiedKey().privateKeyPem(), files);

@@ -193,6 +193,33 @@ class GraminePfRoundTripTest {
     }).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("5000");
   }
 
+  @Test
+  void decryptToFile_good_writesPlaintextAtomically() throws IOException {
+    byte[] plain = plaintext(50_000, 8);
+    Path f = encrypt(plain, tmp.resolve("e.pf"), "e.pf");
+    List<long[]> calls = new ArrayList<>();
+    long n = GraminePfReader.decryptToFile(f, tmp.resolve("e.plain"), KEY,
+        PathBinding.exact("e.pf"), (done, total) -> calls.add(new long[] {done, total}));
+    assertThat(n).isEqualTo(plain.length);
+    assertThat(Files.readAllBytes(tmp.resolve("e.plain"))).isEqualTo(plain);
+    assertThat(calls.get(calls.size() - 1)).containsExactly(50_000L, 50_000L);
+    assertThat(listDir(tmp)).containsExactly("e.pf", "e.plain");
+  }
+
+  @Test
+  void decryptToFile_tamperedLateNode_noOutputNoTemp() throws IOException {
+    Path f = encrypt(plaintext(50_000, 8), tmp.resolve("e.pf"), "e.pf");
+    byte[] b = Files.readAllBytes(f);
+    b[b.length - 1] ^= 1;
+    Files.write(f, b);
+    assertThatThrownBy(() -> GraminePfReader.decryptToFile(f, tmp.resolve("e.plain"), KEY,
+        PathBinding.exact("e.pf"), null))
+        .isInstanceOf(ProtectedFileException.class)
+        .satisfies(e -> assertThat(((ProtectedFileException) e).reason())
+            .isEqualTo(ProtectedFileException.Reason.AUTHENTICATION_FAILED));
+    assertThat(listDir(tmp)).containsExactly("e.pf");
+  }
+
   private static Path uncheckedEncrypt(byte[] p, Path out, String bound) {
     try {
       return encrypt(p, out, bound);

@@ -205,6 +205,42 @@ class GraminePfTamperTest {
     }
   }
 
+  @Test
+  void open_authenticMetadataClaimingHugeOrNegativeSize_authenticationFailed() throws IOException {
+    for (long size : new long[] {Long.MAX_VALUE, -1L, 1L << 40, SIZE + 4096L * 200}) {
+      byte[] meta = new byte[PfFormat.ENCRYPTED_SIZE];
+      meta[0] = 'x';
+      PfFormat.writeLongLe(meta, PfFormat.REL_FILE_SIZE, size);
+      Files.write(tampered, craft(meta, 3));
+      assertThatThrownBy(() -> GraminePfReader.open(tampered, KEY, PathBinding.exact("x")))
+          .as("size %d", size).isInstanceOf(ProtectedFileException.class)
+          .satisfies(e -> assertThat(((ProtectedFileException) e).reason())
+              .isEqualTo(ProtectedFileException.Reason.AUTHENTICATION_FAILED));
+    }
+  }
+
+  @Test
+  void open_authenticPathWithoutNul_notAProtectedFile() throws IOException {
+    byte[] meta = new byte[PfFormat.ENCRYPTED_SIZE];
+    Arrays.fill(meta, 0, PfFormat.PATH_FIELD_SIZE, (byte) 'a');
+    Files.write(tampered, craft(meta, 1));
+    assertThatThrownBy(() -> GraminePfReader.open(tampered, KEY, PathBinding.insecureAny()))
+        .isInstanceOf(ProtectedFileException.class).hasMessageContaining("NUL")
+        .satisfies(e -> assertThat(((ProtectedFileException) e).reason())
+            .isEqualTo(ProtectedFileException.Reason.NOT_A_PROTECTED_FILE));
+  }
+
+  /** A file whose metadata (decrypted part {@code meta}) authenticates under {@link #KEY}. */
+  private static byte[] craft(byte[] meta, int nodes) {
+    byte[] f = new byte[nodes * 4096];
+    System.arraycopy(PfFormat.FILE_ID, 0, f, 0, 8);
+    f[PfFormat.OFF_MAJOR] = 2;
+    byte[] metadataKey = PfCrypto.deriveMetadataKey(KEY.toCleartextBytes(), f, PfFormat.OFF_NONCE);
+    new PfCrypto().encrypt(metadataKey, meta, 0, meta.length, f, PfFormat.OFF_ENCRYPTED, f,
+        PfFormat.OFF_MAC);
+    return f;
+  }
+
   private String expectFailure(byte[] content, ProtectedFileException.Reason reason)
       throws IOException {
     Throwable t = catchFailure(content);

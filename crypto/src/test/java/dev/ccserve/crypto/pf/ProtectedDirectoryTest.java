@@ -150,6 +150,41 @@ class ProtectedDirectoryTest {
   }
 
   @Test
+  void decryptInMemory_suffixBinding_deliversEveryFileInOrder() throws IOException {
+    Path enc = tmp.resolve("srv/resnet/1");
+    ProtectedDirectory.encrypt(plainDir, enc, "models/resnet/1", KEY, RANDOM, null);
+    java.util.Map<String, byte[]> got = new java.util.LinkedHashMap<>();
+    ProtectedDirectory.Summary s = ProtectedDirectory.decryptInMemory(enc, KEY,
+        PathBinding.suffix("resnet/1"), got::put, null);
+    assertThat(s.files()).isEqualTo(4);
+    assertThat(got.keySet()).containsExactly("fingerprint.pb", "saved_model.pb",
+        "variables/variables.data-00000-of-00001", "variables/variables.index");
+    for (var e : got.entrySet()) {
+      assertThat(e.getValue()).as(e.getKey())
+          .isEqualTo(Files.readAllBytes(plainDir.resolve(e.getKey())));
+    }
+  }
+
+  @Test
+  void decryptInMemory_fileSwappedBetweenVersions_pathMismatchBeforeAnyDelivery()
+      throws IOException {
+    Path v1 = tmp.resolve("enc/m/1");
+    Path v2 = tmp.resolve("enc/m/2");
+    ProtectedDirectory.encrypt(plainDir, v1, "models/m/1", KEY, RANDOM, null);
+    ProtectedDirectory.encrypt(plainDir, v2, "models/m/2", KEY, RANDOM, null);
+    Files.copy(v1.resolve("variables/variables.index"), v2.resolve("variables/variables.index"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    List<String> delivered = new ArrayList<>();
+    assertThatThrownBy(() -> ProtectedDirectory.decryptInMemory(v2, KEY,
+        PathBinding.suffix("m/2"), (rel, bytes) -> delivered.add(rel), null))
+        .isInstanceOf(ProtectedFileException.class)
+        .hasMessageContaining("models/m/1/variables/variables.index")
+        .satisfies(e -> assertThat(((ProtectedFileException) e).reason())
+            .isEqualTo(ProtectedFileException.Reason.PATH_MISMATCH));
+    assertThat(delivered).isEmpty();
+  }
+
+  @Test
   void boundPath_normalizesPrefix() {
     assertThat(ProtectedDirectory.boundPath("models/resnet50-v15-fp32/1",
         "variables/variables.index"))

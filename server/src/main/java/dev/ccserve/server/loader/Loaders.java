@@ -10,19 +10,20 @@ import dev.ccserve.server.runtime.TfSavedModel;
 import dev.ccserve.server.runtime.TfSessionOptions;
 import dev.ccserve.server.source.FileSystemModelSource;
 import java.nio.file.Path;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
  * Chooses the loader for each version directory: a protected (encrypted) SavedModel when its
  * {@code saved_model.pb} is a Gramine protected file, a plaintext one otherwise. With
  * {@code requireProtected} (confidential mode) plaintext versions are refused, so the untrusted
- * host cannot substitute a model of its own.
+ * host cannot substitute a model of its own. Keys are looked up by model name (the key broker
+ * releases one wrap key per model).
  */
 public final class Loaders {
   private Loaders() {}
 
   public static FileSystemModelSource.LoaderFactory<TfSavedModel> create(
-      TfSessionOptions options, Supplier<WrapKey> key, boolean requireProtected) {
+      TfSessionOptions options, Function<String, WrapKey> keyForModel, boolean requireProtected) {
     RamFileSystem[] ram = new RamFileSystem[1];
     return (model, id, dir) -> {
       if (GraminePfReader.isProtectedFile(dir.resolve("saved_model.pb"))) {
@@ -31,7 +32,8 @@ public final class Loaders {
             ram[0] = new RamFileSystem();
           }
         }
-        return new ProtectedSavedModelLoader(dir, key, options, ram[0]);
+        return new ProtectedSavedModelLoader(dir, () -> keyForModel.apply(model.name()), options,
+            ram[0]);
       }
       if (requireProtected) {
         return refuse(dir);

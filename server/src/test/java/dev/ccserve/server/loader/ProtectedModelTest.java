@@ -51,7 +51,7 @@ class ProtectedModelTest {
   ModelServer start(List<ModelConfig> models, WrapKey k) throws Exception {
     TfSessionOptions so = new TfSessionOptions(1, 1, List.of("serve"), false, true);
     ServerOptions o = ServerTestSupport.options(models, Duration.ZERO);
-    ModelServer s = new ModelServer(o, Loaders.create(so, () -> k, false), Optional.empty(),
+    ModelServer s = new ModelServer(o, Loaders.create(so, name -> k, false), Optional.empty(),
         m -> ServingApi.direct());
     s.openPorts();
     return s;

@@ -29,7 +29,7 @@ class TsmEvidenceProviderTest {
 
   @BeforeAll
   static void setUp() {
-    amd = new FakeAmd();
+    amd = FakeAmd.shared();
   }
 
   /** Emulates the kernel: attribute files on mkdir, outblob from inblob, generation counter. */
