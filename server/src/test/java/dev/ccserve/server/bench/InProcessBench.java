@@ -50,11 +50,13 @@ public final class InProcessBench {
     StringBuilder json = new StringBuilder("{\"bench\":\"inprocess\"");
     List<Integer> batches = new ArrayList<>();
     for (String b : a.getOrDefault("batches", "1,8,32").split(",")) {
-      batches.add(Integer.parseInt(b.trim()));
+      if (!b.isBlank() && !b.equals("none")) {
+        batches.add(Integer.parseInt(b.trim()));
+      }
     }
     ConfigProto cfg = ConfigProto.newBuilder().setIntraOpParallelismThreads(0)
         .setInterOpParallelismThreads(0).build();
-    try (SavedModelBundle raw = SavedModelBundle.loader(model.toString()).withTags("serve")
+    if (!batches.isEmpty()) try (SavedModelBundle raw = SavedModelBundle.loader(model.toString()).withTags("serve")
         .withConfigProto(cfg).load()) {
       var sig = raw.metaGraphDef().getSignatureDefMap().get("serving_default");
       String in = sig.getInputsMap().get("input").getName();
@@ -70,20 +72,23 @@ public final class InProcessBench {
             }
           });
           json.append(String.format(Locale.ROOT, ",\"raw_b%d_images_per_s\":%.3f,"
-              + "\"raw_b%d_p50_ms\":%.3f", b, r[0], b, r[1]));
-          log("raw batch %d: %.2f images/s, p50 %.1f ms", b, r[0], r[1]);
+              + "\"raw_b%d_p50_ms\":%.3f,\"raw_b%d_cpu_ms_per_image\":%.3f", b, r[0], b, r[1],
+              b, r[2]));
+          log("raw batch %d: %.2f images/s, p50 %.1f ms, %.1f CPU ms/image", b, r[0], r[1], r[2]);
         }
       }
     }
-    try (TfSavedModel m = TfSavedModel.load(model.toString(),
+    if (!batches.isEmpty()) try (TfSavedModel m = TfSavedModel.load(model.toString(),
         new TfSessionOptions(0, 0, List.of("serve"), false, false))) {
       for (int b : batches) {
         Map<String, TensorProto> req = Map.of("input", proto(randomImages(b), b));
         double[] r = measure(b, seconds, sets,
             () -> m.predict("serving_default", req, List.of(), 0));
         json.append(String.format(Locale.ROOT, ",\"predict_b%d_images_per_s\":%.3f,"
-            + "\"predict_b%d_p50_ms\":%.3f", b, r[0], b, r[1]));
-        log("TfSavedModel.predict batch %d: %.2f images/s, p50 %.1f ms", b, r[0], r[1]);
+            + "\"predict_b%d_p50_ms\":%.3f,\"predict_b%d_cpu_ms_per_image\":%.3f", b, r[0], b,
+            r[1], b, r[2]));
+        log("TfSavedModel.predict batch %d: %.2f images/s, p50 %.1f ms, %.1f CPU ms/image", b,
+            r[0], r[1], r[2]);
       }
     }
     if (a.containsKey("encrypted")) {
@@ -99,13 +104,19 @@ public final class InProcessBench {
     void run() throws Exception;
   }
 
-  /** {images/s (median over sets), p50 ms per batch over all timed runs}. */
+  /**
+   * {images/s (median over sets), p50 ms per batch over all timed runs, process CPU ms per image
+   * over all timed runs}. CPU time is less disturbed than wall time by other users of the cores.
+   */
   static double[] measure(int batch, double seconds, int sets, Run run) throws Exception {
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 2; i++) {
       run.run();
     }
     List<Double> tput = new ArrayList<>();
     List<Double> lat = new ArrayList<>();
+    var os = (com.sun.management.OperatingSystemMXBean)
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    long cpu0 = os.getProcessCpuTime();
     for (int s = 0; s < sets; s++) {
       long start = System.nanoTime();
       int n = 0;
@@ -117,14 +128,15 @@ public final class InProcessBench {
       }
       tput.add(n * batch / ((System.nanoTime() - start) / 1e9));
     }
-    return new double[] {median(tput), median(lat)};
+    double cpuMsPerImage = (os.getProcessCpuTime() - cpu0) / 1e6 / (lat.size() * (double) batch);
+    return new double[] {median(tput), median(lat), cpuMsPerImage};
   }
 
   /** {plain ms, encrypted ms}: medians, loads alternated in this JVM, warm-up off. */
   static double[] loadTimes(Path plain, Path enc, Path keyFile, int runs) throws Exception {
     WrapKey key = WrapKey.readFrom(keyFile);
     TfSessionOptions so = new TfSessionOptions(0, 0, List.of("serve"), false, false);
-    var loaders = Loaders.create(so, () -> key, false);
+    var loaders = Loaders.create(so, name -> key, false);
     List<Double> p = new ArrayList<>();
     List<Double> e = new ArrayList<>();
     for (int i = 0; i < runs + 1; i++) {
