@@ -6,14 +6,17 @@
 #   --no-build  reuse cli/target (the distribution) and server/target/test-classes
 #   --out DIR   where latest.json / latest.png go (default bench/results)
 #
-# Measures (ResNet-50 v1.5 fp32 from 'ccserve model generate resnet50', deterministic weights):
+# Measures (ResNet-50 v1.5 fp32 from 'ccserve model generate resnet50', deterministic weights), in
+# ROUNDS (1 with --quick, 3 otherwise) so that each ratio pairs passes run minutes apart:
 #   in-process TensorFlow (pre-built tensor, one session run per batch) and TfSavedModel.predict
-#   at batch 1/8/32; served gRPC plaintext (1 client) at batch 1/8/32; gRPC over TLS; REST at
-#   batch 1; 16 concurrent batch-1 clients without and with --enable_batching; encrypted vs plain
-#   model load time (one JVM); protected-file decrypt MB/s (bench/pf/run.sh); key release p50
-#   (bench/keybroker/run.sh when present). Writes latest.json (ratios + full table) and
-#   latest.png, and prints every target as pass/miss. One thing runs at a time; client and
-#   server share the 2 cores, as they would on one host.
+#   at batch 1/8/32; served gRPC plaintext (1 client) at batch 1/(8)/32; the confidential server
+#   (--attestation simulated + key broker + encrypted model; TLS-only --ssl_config_file if it
+#   cannot start) at batch 1/32; REST at batch 1; 16 concurrent batch-1 clients without and with
+#   --enable_batching; then encrypted vs plain model load time (one JVM), protected-file decrypt
+#   MB/s (bench/pf/run.sh) and key release p50 (bench/keybroker/run.sh when present).
+#   Every served pass also records the serving process's CPU time. Writes latest.json (headline
+#   keys, targets with pass/miss, the full table per round) and latest.png. One thing runs at a
+#   time; client and server share the cores, as they would on one host. See docs/benchmarks.md.
 # Scratch files (models, keys, logs, per-pass JSON) live in bench/work/ (git-ignored).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
