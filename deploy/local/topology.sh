@@ -364,7 +364,7 @@ EOF
     # The broker's audit log: one key release and one certificate per replica, to host B.
     local keys certs
     keys="$(grep -c "\"peer\":\"/$B_IP:[0-9]*\".*\"method\":\"GetSecrets\".*\"decision\":\"released\"" "$A/broker/audit.jsonl" || true)"
-    certs="$(grep -c "\"peer\":\"/$B_IP:[0-9]*\".*\"method\":\"SignServingCertificate\".*\"decision\":\"released\"" "$A/broker/audit.jsonl" || true)"
+    certs="$(grep -c "\"peer\":\"/$B_IP:[0-9]*\".*\"method\":\"SignServingCertificate\".*\"decision\":\"issued\"" "$A/broker/audit.jsonl" || true)"
     result broker_key_releases "$keys"
     result broker_certificates "$certs"
     log "A's audit log: $keys key release(s) and $certs serving certificate(s) to host B ($B_IP)"
