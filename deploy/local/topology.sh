@@ -24,7 +24,8 @@ BROKER_PORT=4433
 usage() {
   cat <<'USAGE'
 Usage: deploy/local/topology.sh run [--replicas N] [--arch tiny|resnet50] [--mode confidential|tls]
-                                    [--loop N] [--fault kill|none] [--fault_seconds S] [--keep]
+                                    [--loop N] [--fault kill|none] [--fault_seconds S]
+                                    [--client_retries N] [--keep]
        deploy/local/topology.sh down
 
 run    builds hosts A (key broker), B (N replicas + nginx passthrough) and C (client) as network
@@ -43,6 +44,7 @@ down   stops what a --keep run (or a crashed run) left: processes by PID, then t
   --fault F         kill (default): SIGKILL the last replica while the client runs; none: skip
   --fault_seconds S length of the client run of the fault test (default 30); the kill comes as soon as the
                     victim has served 3 requests of that run
+  --client_retries N  the fault test client's --retries (default 3; 0 shows what is lost without)
   --keep            leave everything running at the end (stop it with 'topology.sh down')
 
 Environment: CCSERVE_TOPO_DIR (work dir, default /tmp/ccserve-topology), CCSERVE_TOPO_NS
@@ -225,7 +227,7 @@ result() { echo "$1=$2" >> "$WORK/result.env"; }
 # ---------------------------------------------------------------------------------------------
 
 run() {
-  local replicas=2 arch=tiny mode=confidential loop=50 fault=kill fault_seconds=30 keep=0
+  local replicas=2 arch=tiny mode=confidential loop=50 fault=kill fault_seconds=30 retries=3 keep=0
   while (($#)); do
     case "$1" in
       --replicas) replicas="${2:?}"; shift 2 ;;
@@ -234,6 +236,7 @@ run() {
       --loop) loop="${2:?}"; shift 2 ;;
       --fault) fault="${2:?}"; shift 2 ;;
       --fault_seconds) fault_seconds="${2:?}"; shift 2 ;;
+      --client_retries) retries="${2:?}"; shift 2 ;;
       --keep) keep=1; shift ;;
       -h|--help) usage; exit 0 ;;
       *) die "unknown option '$1' (see --help)" ;;
@@ -245,6 +248,7 @@ run() {
   case "$mode" in confidential|tls) ;; *) die "--mode must be confidential or tls, found '$mode'" ;; esac
   case "$fault" in kill|none) ;; *) die "--fault must be kill or none, found '$fault'" ;; esac
   [[ "$loop" =~ ^[1-9][0-9]*$ ]] || die "--loop must be a positive integer, found '$loop'"
+  [[ "$retries" =~ ^[0-9]+$ ]] || die "--client_retries must be a non-negative integer, found '$retries'"
   [[ "$fault_seconds" =~ ^[1-9][0-9]*$ ]] || die "--fault_seconds must be a positive integer, found '$fault_seconds'"
   if [[ "$fault" == kill && "$replicas" -lt 2 ]]; then
     die "--fault kill needs --replicas >= 2 (a survivor); use --fault none with one replica"
@@ -398,8 +402,8 @@ EOF
     local victim="$replicas" vpid cpid
     vpid="$(pid_of "server-$victim")"
     for ((r = 1; r <= replicas; r++)); do before[r]="$(predict_count "$r")"; done
-    log "C: client for ${fault_seconds}s with --retries 3; SIGKILL replica $victim (pid $vpid) once it served requests"
-    on c "${client[@]}" -cnum "$replicas" -loop 0 --duration "${fault_seconds}s" --retries 3 \
+    log "C: client for ${fault_seconds}s with --retries $retries; SIGKILL replica $victim (pid $vpid) once it served requests"
+    on c "${client[@]}" -cnum "$replicas" -loop 0 --duration "${fault_seconds}s" --retries "$retries" \
       --json "$C/fault.json" > "$C/logs/client-fault.log" 2>&1 &
     cpid=$!
     # Kill only once the victim demonstrably serves this client (else the kill proves nothing).
