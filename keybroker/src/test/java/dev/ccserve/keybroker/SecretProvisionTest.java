@@ -124,6 +124,54 @@ class SecretProvisionTest {
   }
 
   @Test
+  void onePort_servesGrpcAndSecretProv() throws Exception {
+    tb.writePolicy(TestBroker.policy(goodMr, true, true)).start(platform.verifier(CLOCK), CLOCK);
+
+    assertThat(tb.broker.secretProvisionPort()).isEqualTo(tb.broker.grpcPort());
+    assertThat(gramineClient(tb, RaTlsKeyManager.create(good, CLOCK, null))).isEqualTo(tb.secret);
+    assertThat(tb.client(good).provision().wrapKeys()).containsKey(TestBroker.SECRET);
+    assertThat(tb.audit()).extracting(n -> n.get("protocol").asText())
+        .containsExactly("secret_prov", "grpc", "grpc");
+  }
+
+  @Test
+  void secretProv_dedicatedPort_servesGramineAndRefusesGrpc() throws Exception {
+    tb.writePolicy(TestBroker.policy(goodMr, true, true))
+        .start(platform.verifier(CLOCK), CLOCK, KeyBrokerOptions.defaults().withPorts(0, 0));
+    assertThat(tb.broker.secretProvisionPort()).isNotEqualTo(tb.broker.grpcPort());
+
+    assertThat(gramineClient(tb, RaTlsKeyManager.create(good, CLOCK, null))).isEqualTo(tb.secret);
+
+    // a client without certificate is refused at the dedicated port's handshake
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(null, new TrustManager[] {
+        TlsContexts.client(tb.ca.caCertificatePem(), null, null, null, CLOCK).trustManager()}, null);
+    try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("localhost", tb.broker.secretProvisionPort())) {
+      s.setSoTimeout(20_000);
+      s.getOutputStream().write((REQUEST + "\0").getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream().flush();
+      assertThat(readAll(s.getInputStream())).isEmpty();
+    } catch (javax.net.ssl.SSLException e) {
+      // handshake refused: also fine
+    }
+  }
+
+  @Test
+  void secretProv_noClientCertificateOnMainPort_refused() throws Exception {
+    tb.writePolicy(TestBroker.policy(goodMr, true, true)).start(platform.verifier(CLOCK), CLOCK);
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(null, new TrustManager[] {
+        TlsContexts.client(tb.ca.caCertificatePem(), null, null, null, CLOCK).trustManager()}, null);
+    try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("localhost", tb.broker.secretProvisionPort())) {
+      s.setSoTimeout(20_000);
+      s.getOutputStream().write((REQUEST + "\0").getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream().flush();
+      assertThat(readAll(s.getInputStream())).isEmpty();
+    }
+    assertThat(tb.lastAudit().get("reason").asText()).isEqualTo("NO_CLIENT_CERTIFICATE");
+  }
+
+  @Test
   void secretProv_wrongRequestBytes_refused() throws Exception {
     tb.writePolicy(TestBroker.policy(goodMr, true, true)).start(platform.verifier(CLOCK), CLOCK);
     SSLContext ctx = SSLContext.getInstance("TLS");
@@ -132,6 +180,7 @@ class SecretProvisionTest {
     try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("localhost", tb.broker.secretProvisionPort())) {
       s.setSoTimeout(20_000);
       s.getOutputStream().write(Arrays.copyOf("SECRET_PROVISION_RA_TLS_REQUEST_V2".getBytes(StandardCharsets.US_ASCII), 35));
+      // (same first 4 bytes "SECR" as the real request, so it reaches the secret_prov handler)
       s.getOutputStream().flush();
       assertThat(readAll(s.getInputStream())).isEmpty();
     }
