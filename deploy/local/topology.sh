@@ -417,6 +417,7 @@ EOF
     done
     for ((r = 1; r < replicas; r++)); do before[r]="$(predict_count "$r")"; done
     kill -KILL "$vpid"
+    wait "$vpid" 2>/dev/null || true   # reap it here, without bash's "Killed" job notice
     kill -0 "$cpid" 2>/dev/null || die "fault test: the client had already finished when replica $victim was killed; raise --fault_seconds"
     log "killed replica $victim (SIGKILL) after it served $victim_served requests of this run; the client is still running"
     local crc=0
@@ -446,7 +447,7 @@ EOF
   result result PASS
   if ((keep)); then
     log "--keep: everything stays up. Try:"
-    echo "  ip netns exec $NS-c ${CCS[*]} client -url $B_IP:8500 --server_name $SERVICE -crt $C/ca.pem --model $MODEL -cnum 2 -loop 10"
+    echo "  ip netns exec $NS-c $(printf '%q ' "${CCS[@]}")client -url $B_IP:8500 --server_name $SERVICE -crt $C/ca.pem --model $MODEL -cnum 2 -loop 10"
     echo "  $0 down"
   fi
   log "PASS"
