@@ -16,6 +16,9 @@ import io.grpc.netty.shaded.io.netty.bootstrap.Bootstrap;
 import io.grpc.netty.shaded.io.netty.buffer.ByteBuf;
 import io.grpc.netty.shaded.io.netty.buffer.Unpooled;
 import io.grpc.netty.shaded.io.netty.channel.Channel;
+import io.grpc.netty.shaded.io.netty.channel.ChannelConfig;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
+import io.grpc.netty.shaded.io.netty.channel.DefaultChannelConfig;
 import io.grpc.netty.shaded.io.netty.channel.ChannelHandlerContext;
 import io.grpc.netty.shaded.io.netty.channel.ChannelInboundHandlerAdapter;
 import io.grpc.netty.shaded.io.netty.channel.DefaultEventLoopGroup;
@@ -71,7 +74,7 @@ final class GrpcBridge implements AutoCloseable {
     this.writers = writers;
     this.idleTimeout = idleTimeout;
     this.server = NettyServerBuilder.forAddress(address, InsecureServerCredentials.create())
-        .channelType(LocalServerChannel.class)
+        .channelFactory(KeepAliveTolerantServerChannel::new)
         .bossEventLoopGroup(loop)
         .workerEventLoopGroup(loop)
         .executor(callExecutor)
@@ -170,6 +173,41 @@ final class GrpcBridge implements AutoCloseable {
       } catch (IOException e) {
         // nothing to do
       }
+    }
+  }
+
+  /**
+   * grpc-netty sets SO_KEEPALIVE on every accepted channel; in-JVM channels have no such option
+   * and Netty would log a warning per connection. This server channel's children accept (and
+   * ignore) it.
+   */
+  private static final class KeepAliveTolerantServerChannel extends LocalServerChannel {
+    @Override
+    protected LocalChannel newLocalChannel(LocalChannel peer) {
+      return new KeepAliveTolerantChannel(this, peer);
+    }
+  }
+
+  private static final class KeepAliveTolerantChannel extends LocalChannel {
+    // No initializer on purpose: LocalChannel's constructor already calls config(), before
+    // field initializers of this class would run (and would overwrite the lazily made config).
+    private ChannelConfig tolerant;
+
+    KeepAliveTolerantChannel(LocalServerChannel parent, LocalChannel peer) {
+      super(parent, peer);
+    }
+
+    @Override
+    public ChannelConfig config() {
+      if (tolerant == null) {
+        tolerant = new DefaultChannelConfig(this) {
+          @Override
+          public <T> boolean setOption(ChannelOption<T> option, T value) {
+            return option == ChannelOption.SO_KEEPALIVE || super.setOption(option, value);
+          }
+        };
+      }
+      return tolerant;
     }
   }
 

@@ -151,8 +151,8 @@ class SecretProvisionTest {
       s.getOutputStream().write((REQUEST + "\0").getBytes(StandardCharsets.US_ASCII));
       s.getOutputStream().flush();
       assertThat(readAll(s.getInputStream())).isEmpty();
-    } catch (javax.net.ssl.SSLException e) {
-      // handshake refused: also fine
+    } catch (IOException e) {
+      // handshake refused (TLS alert or broken pipe): the expected outcome on this port
     }
   }
 
