@@ -20,6 +20,9 @@ WORK="${CCSERVE_TOPO_DIR:-/tmp/ccserve-topology}"
 SERVICE=grpc.tf-serving.service.com
 A_IP="$NET.1" B_IP="$NET.2" C_IP="$NET.3"
 BROKER_PORT=4433
+# veth names are v-$NS-a..c and must fit Linux's 15 characters.
+[[ "$NS" =~ ^[a-z][a-z0-9]{0,10}$ ]] || { echo "topology.sh: CCSERVE_TOPO_NS must be 1-11 lower-case letters/digits, found '$NS'" >&2; exit 1; }
+[[ "$NET" =~ ^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$ ]] || { echo "topology.sh: CCSERVE_TOPO_NET must be the first three octets of a /24, found '$NET'" >&2; exit 1; }
 
 usage() {
   cat <<'USAGE'
@@ -88,7 +91,7 @@ down() {
     rm -f "$f"
   fi
   # Anything still inside OUR namespaces was started by this script (e.g. nginx workers).
-  for ns in "$NS-a" "$NS-b" "$NS-c" "$NS-sw"; do
+  for ns in "$NS-a" "$NS-b" "$NS-c" "$NS-sw" "$NS-probe"; do
     if ip netns list 2>/dev/null | grep -qw -- "$ns"; then
       for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
       ip netns del "$ns" 2>/dev/null || true
@@ -102,7 +105,10 @@ down() {
 check_prereqs() {
   [[ "$(id -u)" == 0 ]] || die "must run as root: it creates network namespaces (ip netns). Try: sudo $0 run"
   command -v ip >/dev/null || die "'ip' not found; install it: apt-get install -y iproute2"
-  ip netns list >/dev/null 2>&1 || die "'ip netns' does not work here (no CAP_SYS_ADMIN or no netns support)"
+  if ! ip netns add "$NS-probe" 2>/dev/null; then
+    die "cannot create a network namespace here (ip netns add failed: no CAP_SYS_ADMIN or no netns support)"
+  fi
+  ip netns del "$NS-probe"
   if ! command -v nginx >/dev/null || [[ ! -e /usr/lib/nginx/modules/ngx_stream_module.so ]]; then
     die "nginx with the stream module is not installed; install it: apt-get install -y nginx libnginx-mod-stream"
   fi
