@@ -97,6 +97,7 @@ down() {
       ip netns del "$ns" 2>/dev/null || true
     fi
   done
+  rm -rf "$WORK/dist"   # the private copy of the distribution (~200 MB); run makes a new one
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -161,6 +162,7 @@ start() {
   # would be that subshell, not the server.
   ip netns exec "$NS-$h" "$@" >"$logf" 2>&1 &
   echo "$! $name" >> "$(pids_file)"
+  disown "$!"   # stopped by PID in down(); no job notices when it dies
   log "started $name on host $h (pid $!, log $logf)"
 }
 
@@ -423,7 +425,6 @@ EOF
     done
     for ((r = 1; r < replicas; r++)); do before[r]="$(predict_count "$r")"; done
     kill -KILL "$vpid"
-    wait "$vpid" 2>/dev/null || true   # reap it here, without bash's "Killed" job notice
     kill -0 "$cpid" 2>/dev/null || die "fault test: the client had already finished when replica $victim was killed; raise --fault_seconds"
     log "killed replica $victim (SIGKILL) after it served $victim_served requests of this run; the client is still running"
     local crc=0
