@@ -13,8 +13,6 @@ import java.io.InputStream;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Clock;
 import java.util.Arrays;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -25,45 +23,16 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Gramine secret_prov interop, with a client written here the way Gramine's
  * {@code secret_prov_attest.c} behaves: RA-TLS client certificate WITHOUT a nonce, plain TLS
  * socket, the 35-byte request, then exactly 41 header bytes and the secret.
  */
-class SecretProvisionTest {
+class SecretProvisionTest extends BrokerTestBase {
   static final String REQUEST = "SECRET_PROVISION_RA_TLS_REQUEST_V1";
   static final String RESPONSE = "SECRET_PROVISION_RA_TLS_RESPONSE_V1:";
-  @TempDir static Path shared;
-  static SimulatedPlatform platform;
-  static SimulatedEvidenceProvider good;
-  static String goodMr;
-  static final Clock CLOCK = Clock.systemUTC();
-
-  @TempDir Path dir;
-  TestBroker tb;
-
-  @BeforeAll
-  static void platform() throws Exception {
-    platform = new SimulatedPlatform(shared.resolve("sim"), CLOCK);
-    good = platform.provider(shared, "good");
-    goodMr = SimulatedPlatform.measurement(shared, "good").hex();
-  }
-
-  @BeforeEach
-  void broker() throws Exception {
-    tb = new TestBroker(dir);
-  }
-
-  @AfterEach
-  void stop() {
-    tb.close();
-  }
 
   /** Gramine-style exchange; returns the secret or null when the broker closed without answering. */
   static byte[] gramineClient(TestBroker tb, KeyManager km) throws Exception {
