@@ -20,11 +20,15 @@ WORK="${CCSERVE_TOPO_DIR:-/tmp/ccserve-topology}"
 SERVICE=grpc.tf-serving.service.com
 A_IP="$NET.1" B_IP="$NET.2" C_IP="$NET.3"
 BROKER_PORT=4433
+# veth names are v-$NS-a..c and must fit Linux's 15 characters.
+[[ "$NS" =~ ^[a-z][a-z0-9]{0,10}$ ]] || { echo "topology.sh: CCSERVE_TOPO_NS must be 1-11 lower-case letters/digits, found '$NS'" >&2; exit 1; }
+[[ "$NET" =~ ^[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}$ ]] || { echo "topology.sh: CCSERVE_TOPO_NET must be the first three octets of a /24, found '$NET'" >&2; exit 1; }
 
 usage() {
   cat <<'USAGE'
 Usage: deploy/local/topology.sh run [--replicas N] [--arch tiny|resnet50] [--mode confidential|tls]
-                                    [--loop N] [--fault kill|none] [--fault_seconds S] [--keep]
+                                    [--loop N] [--fault kill|none] [--fault_seconds S]
+                                    [--client_retries N] [--keep]
        deploy/local/topology.sh down
 
 run    builds hosts A (key broker), B (N replicas + nginx passthrough) and C (client) as network
@@ -43,6 +47,7 @@ down   stops what a --keep run (or a crashed run) left: processes by PID, then t
   --fault F         kill (default): SIGKILL the last replica while the client runs; none: skip
   --fault_seconds S length of the client run of the fault test (default 30); the kill comes as soon as the
                     victim has served 3 requests of that run
+  --client_retries N  the fault test client's --retries (default 3; 0 shows what is lost without)
   --keep            leave everything running at the end (stop it with 'topology.sh down')
 
 Environment: CCSERVE_TOPO_DIR (work dir, default /tmp/ccserve-topology), CCSERVE_TOPO_NS
@@ -86,12 +91,13 @@ down() {
     rm -f "$f"
   fi
   # Anything still inside OUR namespaces was started by this script (e.g. nginx workers).
-  for ns in "$NS-a" "$NS-b" "$NS-c" "$NS-sw"; do
+  for ns in "$NS-a" "$NS-b" "$NS-c" "$NS-sw" "$NS-probe"; do
     if ip netns list 2>/dev/null | grep -qw -- "$ns"; then
       for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
       ip netns del "$ns" 2>/dev/null || true
     fi
   done
+  rm -rf "$WORK/dist"   # the private copy of the distribution (~200 MB); run makes a new one
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -100,7 +106,10 @@ down() {
 check_prereqs() {
   [[ "$(id -u)" == 0 ]] || die "must run as root: it creates network namespaces (ip netns). Try: sudo $0 run"
   command -v ip >/dev/null || die "'ip' not found; install it: apt-get install -y iproute2"
-  ip netns list >/dev/null 2>&1 || die "'ip netns' does not work here (no CAP_SYS_ADMIN or no netns support)"
+  if ! ip netns add "$NS-probe" 2>/dev/null; then
+    die "cannot create a network namespace here (ip netns add failed: no CAP_SYS_ADMIN or no netns support)"
+  fi
+  ip netns del "$NS-probe"
   if ! command -v nginx >/dev/null || [[ ! -e /usr/lib/nginx/modules/ngx_stream_module.so ]]; then
     die "nginx with the stream module is not installed; install it: apt-get install -y nginx libnginx-mod-stream"
   fi
@@ -153,6 +162,7 @@ start() {
   # would be that subshell, not the server.
   ip netns exec "$NS-$h" "$@" >"$logf" 2>&1 &
   echo "$! $name" >> "$(pids_file)"
+  disown "$!"   # stopped by PID in down(); no job notices when it dies
   log "started $name on host $h (pid $!, log $logf)"
 }
 
@@ -225,7 +235,7 @@ result() { echo "$1=$2" >> "$WORK/result.env"; }
 # ---------------------------------------------------------------------------------------------
 
 run() {
-  local replicas=2 arch=tiny mode=confidential loop=50 fault=kill fault_seconds=30 keep=0
+  local replicas=2 arch=tiny mode=confidential loop=50 fault=kill fault_seconds=30 retries=3 keep=0
   while (($#)); do
     case "$1" in
       --replicas) replicas="${2:?}"; shift 2 ;;
@@ -234,6 +244,7 @@ run() {
       --loop) loop="${2:?}"; shift 2 ;;
       --fault) fault="${2:?}"; shift 2 ;;
       --fault_seconds) fault_seconds="${2:?}"; shift 2 ;;
+      --client_retries) retries="${2:?}"; shift 2 ;;
       --keep) keep=1; shift ;;
       -h|--help) usage; exit 0 ;;
       *) die "unknown option '$1' (see --help)" ;;
@@ -245,6 +256,7 @@ run() {
   case "$mode" in confidential|tls) ;; *) die "--mode must be confidential or tls, found '$mode'" ;; esac
   case "$fault" in kill|none) ;; *) die "--fault must be kill or none, found '$fault'" ;; esac
   [[ "$loop" =~ ^[1-9][0-9]*$ ]] || die "--loop must be a positive integer, found '$loop'"
+  [[ "$retries" =~ ^[0-9]+$ ]] || die "--client_retries must be a non-negative integer, found '$retries'"
   [[ "$fault_seconds" =~ ^[1-9][0-9]*$ ]] || die "--fault_seconds must be a positive integer, found '$fault_seconds'"
   if [[ "$fault" == kill && "$replicas" -lt 2 ]]; then
     die "--fault kill needs --replicas >= 2 (a survivor); use --fault none with one replica"
@@ -364,7 +376,7 @@ EOF
     # The broker's audit log: one key release and one certificate per replica, to host B.
     local keys certs
     keys="$(grep -c "\"peer\":\"/$B_IP:[0-9]*\".*\"method\":\"GetSecrets\".*\"decision\":\"released\"" "$A/broker/audit.jsonl" || true)"
-    certs="$(grep -c "\"peer\":\"/$B_IP:[0-9]*\".*\"method\":\"SignServingCertificate\".*\"decision\":\"released\"" "$A/broker/audit.jsonl" || true)"
+    certs="$(grep -c "\"peer\":\"/$B_IP:[0-9]*\".*\"method\":\"SignServingCertificate\".*\"decision\":\"issued\"" "$A/broker/audit.jsonl" || true)"
     result broker_key_releases "$keys"
     result broker_certificates "$certs"
     log "A's audit log: $keys key release(s) and $certs serving certificate(s) to host B ($B_IP)"
@@ -398,8 +410,8 @@ EOF
     local victim="$replicas" vpid cpid
     vpid="$(pid_of "server-$victim")"
     for ((r = 1; r <= replicas; r++)); do before[r]="$(predict_count "$r")"; done
-    log "C: client for ${fault_seconds}s with --retries 3; SIGKILL replica $victim (pid $vpid) once it served requests"
-    on c "${client[@]}" -cnum "$replicas" -loop 0 --duration "${fault_seconds}s" --retries 3 \
+    log "C: client for ${fault_seconds}s with --retries $retries; SIGKILL replica $victim (pid $vpid) once it served requests"
+    on c "${client[@]}" -cnum "$replicas" -loop 0 --duration "${fault_seconds}s" --retries "$retries" \
       --json "$C/fault.json" > "$C/logs/client-fault.log" 2>&1 &
     cpid=$!
     # Kill only once the victim demonstrably serves this client (else the kill proves nothing).
@@ -442,7 +454,7 @@ EOF
   result result PASS
   if ((keep)); then
     log "--keep: everything stays up. Try:"
-    echo "  ip netns exec $NS-c ${CCS[*]} client -url $B_IP:8500 --server_name $SERVICE -crt $C/ca.pem --model $MODEL -cnum 2 -loop 10"
+    echo "  ip netns exec $NS-c $(printf '%q ' "${CCS[@]}")client -url $B_IP:8500 --server_name $SERVICE -crt $C/ca.pem --model $MODEL -cnum 2 -loop 10"
     echo "  $0 down"
   fi
   log "PASS"

@@ -47,18 +47,19 @@ import picocli.CommandLine.Spec;
     description = {
         "Run the key broker: releases model wrap keys and signs serving certificates only to clients"
             + " that pass remote attestation over RA-TLS.",
-        "gRPC API (ccserve.keybroker.v1) on --port; Gramine secret_prov protocol on --secret_prov_port.",
+        "One TLS port serves the gRPC API (ccserve.keybroker.v1) and Gramine's secret_prov protocol.",
         "Runs until SIGTERM/SIGINT. Create the CA directory first with 'ccserve keybroker init'."})
 final class KeybrokerCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Option(names = "--port", defaultValue = "4433", paramLabel = "PORT",
-      description = "gRPC port (default: ${DEFAULT-VALUE}).")
+      description = "TLS port serving both the gRPC API and Gramine's secret_prov protocol, told apart"
+          + " by the first bytes after the handshake (default: ${DEFAULT-VALUE}, Gramine's default).")
   int port;
 
-  @Option(names = "--secret_prov_port", defaultValue = "4434", paramLabel = "PORT",
-      description = "Gramine secret_prov port for unmodified Gramine enclaves (default: ${DEFAULT-VALUE};"
-          + " -1 disables it).")
+  @Option(names = "--secret_prov_port", defaultValue = "-1", paramLabel = "PORT",
+      description = "Optional extra port serving only Gramine secret_prov, with client certificates"
+          + " required at the handshake (default: none).")
   int secretProvPort;
 
   @Option(names = "--bind_address", defaultValue = "0.0.0.0", paramLabel = "ADDR",
@@ -135,9 +136,9 @@ final class KeybrokerCommand implements Callable<Integer> {
     ShutdownSignal signal = ShutdownSignal.install();
     try (KeyBroker broker = KeyBroker.builder().ca(BrokerCa.load(ca, clock)).policyFile(policy)
         .secretsDir(secrets).auditLog(auditLog).verifier(verifier).options(options).clock(clock).start()) {
-      spec.commandLine().getOut().println("key broker listening: grpc " + bindAddress + ":" + broker.grpcPort()
-          + (broker.secretProvisionPort() < 0 ? "" : ", secret_prov " + bindAddress + ":"
-              + broker.secretProvisionPort()));
+      spec.commandLine().getOut().println("key broker listening on " + bindAddress + ":" + broker.port()
+          + " (gRPC and Gramine secret_prov)" + (secretProvPort < 0 ? "" : ", secret_prov only on "
+              + bindAddress + ":" + broker.secretProvisionPort()));
       spec.commandLine().getOut().flush();
       signal.await();
     } catch (KeyBrokerException e) {

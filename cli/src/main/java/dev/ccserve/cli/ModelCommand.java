@@ -329,22 +329,8 @@ public final class ModelCommand implements Runnable {
       }
       try {
         SavedModelInfo info = new SavedModelInspector().inspect(path);
-        o.printf("%s: SavedModel (%s), saved_model.pb %,d bytes, variables %,d bytes%n",
-            info.dir(), info.format(), info.savedModelBytes(), info.variablesBytes());
-        for (var mg : info.metaGraphs()) {
-          o.printf("  tags %s%n", mg.tags());
-          for (var sig : mg.signatures()) {
-            o.printf("    signature %s (%s)%n", sig.key(), sig.methodName());
-            for (var t : sig.inputs()) {
-              o.printf("      input  %s: %s %s (%s)%n", t.alias(), t.dtype(), t.shapeText(),
-                  t.tensorName());
-            }
-            for (var t : sig.outputs()) {
-              o.printf("      output %s: %s %s (%s)%n", t.alias(), t.dtype(), t.shapeText(),
-                  t.tensorName());
-            }
-          }
-        }
+        o.print(info.format());
+        o.flush();
         return 0;
       } catch (ModelToolException e) {
         throw new CliException(e.getMessage());

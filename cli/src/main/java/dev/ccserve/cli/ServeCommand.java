@@ -122,6 +122,12 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
       description = "SSLConfig text file: TLS (and mTLS) for the gRPC AND REST ports.")
   String sslConfigFile;
 
+  @Option(names = "--mixed_precision", paramLabel = "bfloat16",
+      description = "Opt-in bfloat16 math on CPUs with AMX/AVX512-BF16 (oneDNN implicit bf16; the "
+          + "API stays float32; outputs change slightly). Needs TF_SET_ONEDNN_FPMATH_MODE=BF16 in "
+          + "the environment before start, which the ccserve launcher sets for this flag.")
+  String mixedPrecision;
+
   @Option(names = "--model_key_file",
       description = "16-byte wrap key for models encrypted with 'ccserve model encrypt' (Gramine "
           + "protected files). In confidential mode the key broker supplies it instead.")
@@ -236,7 +242,22 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
     }
   }
 
+  void checkMixedPrecision() {
+    if (mixedPrecision == null) {
+      return;
+    }
+    if (!"bfloat16".equals(mixedPrecision)) {
+      throw CliException.usage("--mixed_precision: expected bfloat16, found " + mixedPrecision);
+    }
+    if (!"BF16".equals(System.getenv("TF_SET_ONEDNN_FPMATH_MODE"))) {
+      throw CliException.usage("--mixed_precision=bfloat16 needs TF_SET_ONEDNN_FPMATH_MODE=BF16 "
+          + "in the environment before the JVM starts (the ./ccserve launcher sets it); found "
+          + System.getenv("TF_SET_ONEDNN_FPMATH_MODE"));
+    }
+  }
+
   ServerOptions options() {
+    checkMixedPrecision();
     List<ModelConfig> models = List.of();
     Optional<Path> configFile = Optional.ofNullable(modelConfigFile)
         .filter(s -> !s.isBlank()).map(Path::of);

@@ -59,7 +59,7 @@ class KeybrokerCommandTest {
         "entries:\n  - name: a\n    reference: {sgx: {mr_enclave: [\"" + "ab".repeat(32) + "\"]}}\n"
             + "    secrets: [wrap_key]\n");
 
-    Result r = run("keybroker", "--port", "0", "--secret_prov_port", "-1", "--bind_address", "127.0.0.1",
+    Result r = run("keybroker", "--port", "0", "--bind_address", "127.0.0.1",
         "--policy", policy.toString(), "--secrets", secrets.toString(), "--ca", ca.toString(),
         "--audit_log", tmp.resolve("audit.jsonl").toString(), "--collateral", policy.toString());
 

@@ -4,20 +4,13 @@ import dev.ccserve.attestation.EvidenceVerifier;
 import dev.ccserve.attestation.ratls.ExpiringNonceStore;
 import dev.ccserve.crypto.tls.TlsContexts;
 import dev.ccserve.keybroker.KeyBrokerException.Kind;
-import io.grpc.Server;
-import io.grpc.ServerInterceptors;
-import io.grpc.TlsServerCredentials;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManager;
@@ -28,34 +21,36 @@ import org.slf4j.LoggerFactory;
 /**
  * The ccserve key broker (secret provisioning service). It releases secrets (model wrap keys) and
  * signs serving certificates only to clients that prove by remote attestation, over RA-TLS, that
- * they run code the policy accepts. Two listeners share one policy, secret store, nonce store and
- * audit log:
+ * they run code the policy accepts. ONE TLS port (default 4433) serves both protocols; after the
+ * handshake the first bytes decide ({@link TlsFrontDoor}):
  *
  * <ul>
- *   <li>gRPC ({@code ccserve.keybroker.v1.KeyBroker}, default port 4433): {@code Challenge} without
- *       client certificate, then {@code GetSecrets} / {@code SignServingCertificate} on a
- *       connection whose RA-TLS client certificate carries the fresh nonce;
- *   <li>Gramine secret_prov (default port 4434): the 35-byte request / 41-byte header protocol for
- *       unmodified Gramine enclaves, only for policy entries with {@code allow_no_nonce}.
+ *   <li>the HTTP/2 preface: the gRPC API ({@code ccserve.keybroker.v1.KeyBroker}): {@code
+ *       Challenge} without client certificate, then {@code GetSecrets} / {@code
+ *       SignServingCertificate} on a connection whose RA-TLS client certificate carries the nonce;
+ *   <li>Gramine's 35-byte request: the secret_prov protocol for unmodified Gramine enclaves, only
+ *       for policy entries with {@code allow_no_nonce}.
  * </ul>
  *
- * Nothing is released before evidence extraction and key binding, evidence verification, the
- * policy and the freshness check pass, and the decision is in the audit log. Start with {@link
- * #builder()}; {@link #close()} stops both listeners. Thread-safe.
+ * An optional second port serves secret_prov alone. Policy, secrets, nonces and the audit log are
+ * shared. Nothing is released before evidence extraction and key binding, evidence verification,
+ * the policy and the freshness check pass, and the decision is in the audit log. Start with
+ * {@link #builder()}; {@link #close()} stops the listeners. Thread-safe.
  */
 public final class KeyBroker implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(KeyBroker.class);
   private static final int MAX_OUTSTANDING_NONCES = 10_000;
 
-  private final Server grpc;
-  private final SecretProvisionServer secretProv;
+  private final TlsFrontDoor main;
+  private final TlsFrontDoor secretProv;
   private final PolicyWatcher policy;
   private final AuditLog audit;
   private final ExecutorService executor;
+  private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
 
-  private KeyBroker(Server grpc, SecretProvisionServer secretProv, PolicyWatcher policy, AuditLog audit,
+  private KeyBroker(TlsFrontDoor main, TlsFrontDoor secretProv, PolicyWatcher policy, AuditLog audit,
       ExecutorService executor) {
-    this.grpc = grpc;
+    this.main = main;
     this.secretProv = secretProv;
     this.policy = policy;
     this.audit = audit;
@@ -66,14 +61,19 @@ public final class KeyBroker implements AutoCloseable {
     return new Builder();
   }
 
-  /** The bound gRPC port. */
-  public int grpcPort() {
-    return grpc.getPort();
+  /** The bound main port (gRPC and Gramine secret_prov). */
+  public int port() {
+    return main.port();
   }
 
-  /** The bound secret_prov port, or -1 when disabled. */
+  /** The port gRPC clients use: the main port. */
+  public int grpcPort() {
+    return main.port();
+  }
+
+  /** The dedicated secret_prov port if one is configured, else the main port (which serves it too). */
   public int secretProvisionPort() {
-    return secretProv == null ? -1 : secretProv.port();
+    return secretProv == null ? main.port() : secretProv.port();
   }
 
   /** Reloads the policy and secrets now (they are also reloaded on change); keeps the old on error. */
@@ -81,27 +81,22 @@ public final class KeyBroker implements AutoCloseable {
     policy.reload();
   }
 
-  /** Blocks until the gRPC server terminates (after {@link #close()}). */
+  /** Blocks until {@link #close()} has run. */
   public void awaitTermination() throws InterruptedException {
-    grpc.awaitTermination();
+    stopped.await();
   }
 
   @Override
   public void close() {
-    grpc.shutdown();
     try {
+      main.close();
       if (secretProv != null) {
         secretProv.close();
       }
-      if (!grpc.awaitTermination(5, TimeUnit.SECONDS)) {
-        grpc.shutdownNow();
-      }
     } catch (IOException e) {
       LOG.warn("event=close_failed error={}", e.toString());
-    } catch (InterruptedException e) {
-      grpc.shutdownNow();
-      Thread.currentThread().interrupt();
     } finally {
+      stopped.countDown();
       policy.close();
       executor.shutdownNow();
       try {
@@ -162,8 +157,8 @@ public final class KeyBroker implements AutoCloseable {
     }
 
     /**
-     * Loads the policy and secrets (refusing bad ones), opens the audit log and starts both
-     * listeners.
+     * Loads the policy and secrets (refusing bad ones), opens the audit log and starts the
+     * listener(s).
      */
     public KeyBroker start() throws KeyBrokerException {
       Objects.requireNonNull(ca, "ca");
@@ -174,29 +169,37 @@ public final class KeyBroker implements AutoCloseable {
       PolicyWatcher watcher = new PolicyWatcher(policyFile, secretsDir, options.policyPollInterval());
       AuditLog log = null;
       ExecutorService executor = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "keybroker-grpc");
+        Thread t = new Thread(r, "keybroker-worker");
         t.setDaemon(true);
         return t;
       });
-      Server server = null;
+      TlsFrontDoor mainDoor = null;
       try {
         log = AuditLog.open(auditLog);
         ExpiringNonceStore nonces = new ExpiringNonceStore(clock, options.nonceLifetime(), MAX_OUTSTANDING_NONCES);
         Gatekeeper gate = new Gatekeeper(verifier, nonces, clock, options.maxAdmissionAge());
         BrokerCore core = new BrokerCore(watcher, gate, log, clock);
         X509ExtendedKeyManager km = TlsContexts.keyManager(ca.serverKey());
-        server = startGrpc(core, nonces, km, executor);
-        SecretProvisionServer sp = options.secretProvPort() < 0 ? null : new SecretProvisionServer(core,
-            sslContext(km, check(core, SecretProvisionServer.PROTOCOL)), options.bindAddress(),
+        KeyBrokerGrpcService service = new KeyBrokerGrpcService(core, nonces, options.nonceLifetime(),
+            new ServingCertificates(ca.authority(), options.servingCertValidity()));
+        GrpcBridge bridge = new GrpcBridge(service, executor, executor, options.maxAdmissionAge());
+        mainDoor = new TlsFrontDoor(core, bridge, sslContext(km, check(core, "tls")), options.bindAddress(),
+            options.grpcPort(), options.readTimeout(), options.maxSecretProvConnections());
+        TlsFrontDoor sp = options.secretProvPort() < 0 ? null : new TlsFrontDoor(core, null,
+            sslContext(km, check(core, TlsFrontDoor.PROTOCOL)), options.bindAddress(),
             options.secretProvPort(), options.readTimeout(), options.maxSecretProvConnections());
-        KeyBroker kb = new KeyBroker(server, sp, watcher, log, executor);
-        LOG.info("event=started grpc_port={} secret_prov_port={} policy={} entries={} secrets={} audit_log={}",
-            kb.grpcPort(), kb.secretProvisionPort(), policyFile, watcher.current().policy().entries().size(),
-            watcher.current().secrets().names().size(), auditLog);
+        KeyBroker kb = new KeyBroker(mainDoor, sp, watcher, log, executor);
+        LOG.info("event=started port={} protocols=grpc,secret_prov secret_prov_port={} policy={} entries={}"
+            + " secrets={} audit_log={}", kb.port(), sp == null ? "none" : sp.port(), policyFile,
+            watcher.current().policy().entries().size(), watcher.current().secrets().names().size(), auditLog);
         return kb;
       } catch (IOException | GeneralSecurityException | RuntimeException e) {
-        if (server != null) {
-          server.shutdownNow();
+        if (mainDoor != null) {
+          try {
+            mainDoor.close();
+          } catch (IOException x) {
+            e.addSuppressed(x);
+          }
         }
         watcher.close();
         executor.shutdownNow();
@@ -207,26 +210,6 @@ public final class KeyBroker implements AutoCloseable {
         throw new KeyBrokerException(Kind.CONFIGURATION,
             "cannot start the key broker on " + options.bindAddress() + ": " + e.getMessage(), e);
       }
-    }
-
-    private Server startGrpc(BrokerCore core, ExpiringNonceStore nonces, X509ExtendedKeyManager km,
-        ExecutorService executor) throws IOException {
-      TlsServerCredentials creds = (TlsServerCredentials) TlsServerCredentials.newBuilder()
-          .keyManager(km)
-          .trustManager(check(core, KeyBrokerGrpcService.PROTOCOL))
-          .clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL)
-          .build();
-      KeyBrokerGrpcService service = new KeyBrokerGrpcService(core, nonces, options.nonceLifetime(),
-          new ServingCertificates(ca.authority(), options.servingCertValidity()));
-      InetSocketAddress addr = new InetSocketAddress(InetAddress.getByName(options.bindAddress()), options.grpcPort());
-      return NettyServerBuilder.forAddress(addr, creds)
-          .addService(ServerInterceptors.intercept(service, KeyBrokerGrpcService.transportInterceptor()))
-          .executor(executor)
-          .maxInboundMessageSize(256 * 1024)
-          .handshakeTimeout(options.readTimeout().toMillis(), TimeUnit.MILLISECONDS)
-          .maxConnectionIdle(options.maxAdmissionAge().toMillis(), TimeUnit.MILLISECONDS)
-          .build()
-          .start();
     }
 
     private RaTlsClientCertificateCheck check(BrokerCore core, String protocol) {

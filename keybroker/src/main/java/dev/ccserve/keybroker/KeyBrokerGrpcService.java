@@ -12,16 +12,9 @@ import dev.ccserve.api.keybroker.SignServingCertificateResponse;
 import dev.ccserve.attestation.AttestationException;
 import dev.ccserve.attestation.ratls.ExpiringNonceStore;
 import io.grpc.Context;
-import io.grpc.Contexts;
-import io.grpc.Grpc;
-import io.grpc.Metadata;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
-import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
-import java.net.SocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -32,7 +25,8 @@ import javax.net.ssl.SSLSession;
 
 /**
  * The broker's gRPC API ({@code ccserve.keybroker.v1.KeyBroker}), a thin adapter over {@link
- * BrokerCore}: {@code Challenge} needs no client certificate; {@code GetSecrets} and {@code
+ * BrokerCore}, served through the {@link GrpcBridge} (which puts each call's TLS session and peer
+ * into {@link #SESSION} and {@link #PEER}): {@code Challenge} needs no client certificate; {@code GetSecrets} and {@code
  * SignServingCertificate} admit the connection's RA-TLS client first. Every decision is audited
  * before the answer leaves. Refusals map to UNAUTHENTICATED (no client certificate),
  * PERMISSION_DENIED (attestation or policy; the description carries only "REASON at step", the
@@ -55,20 +49,6 @@ final class KeyBrokerGrpcService extends KeyBrokerGrpc.KeyBrokerImplBase {
     this.nonces = Objects.requireNonNull(nonces, "nonces");
     this.nonceLifetime = Objects.requireNonNull(nonceLifetime, "nonceLifetime");
     this.certs = Objects.requireNonNull(certs, "certs");
-  }
-
-  /** Copies the TLS session and remote address of each call into the gRPC context. */
-  static ServerInterceptor transportInterceptor() {
-    return new ServerInterceptor() {
-      @Override
-      public <Q, R> ServerCall.Listener<Q> interceptCall(
-          ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
-        SSLSession s = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
-        SocketAddress a = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
-        Context ctx = Context.current().withValues(SESSION, s, PEER, a == null ? "unknown" : a.toString());
-        return Contexts.interceptCall(ctx, call, headers, next);
-      }
-    };
   }
 
   @Override

@@ -5,19 +5,19 @@ import java.util.Objects;
 
 /**
  * Network and timing options of a {@link KeyBroker}. Defaults in {@link #defaults()}: bind
- * 0.0.0.0, gRPC on 4433, Gramine secret_prov on 4434, serving certificates valid 24 h, nonces valid
+ * 0.0.0.0, gRPC and Gramine secret_prov both on 4433, no extra secret_prov port, serving certificates valid 24 h, nonces valid
  * 60 s, admissions of one connection valid 5 min, 10 s read/handshake timeout, policy polled every
- * 2 s, at most 64 concurrent secret_prov connections.
+ * 2 s, at most 64 concurrent connections per port.
  *
  * @param bindAddress address to listen on (host name or IP literal)
- * @param grpcPort gRPC port (0 = ephemeral)
- * @param secretProvPort Gramine secret_prov port (0 = ephemeral, -1 = disabled)
+ * @param grpcPort the main port, serving gRPC and secret_prov (0 = ephemeral)
+ * @param secretProvPort an extra port serving only secret_prov (0 = ephemeral, -1 = none)
  * @param servingCertValidity lifetime of issued serving certificates
  * @param nonceLifetime how long a Challenge nonce stays valid
  * @param maxAdmissionAge how long one verified connection may keep calling
  * @param readTimeout handshake and read timeout per connection
  * @param policyPollInterval how often the policy file and secrets directory are checked for changes
- * @param maxSecretProvConnections concurrent secret_prov connections; more are closed at once
+ * @param maxSecretProvConnections concurrent connections per port; more are closed at once
  */
 public record KeyBrokerOptions(
     String bindAddress,
@@ -31,7 +31,6 @@ public record KeyBrokerOptions(
     int maxSecretProvConnections) {
 
   public static final int DEFAULT_GRPC_PORT = 4433;
-  public static final int DEFAULT_SECRET_PROV_PORT = 4434;
 
   public KeyBrokerOptions {
     Objects.requireNonNull(bindAddress, "bindAddress");
@@ -48,7 +47,7 @@ public record KeyBrokerOptions(
   }
 
   public static KeyBrokerOptions defaults() {
-    return new KeyBrokerOptions("0.0.0.0", DEFAULT_GRPC_PORT, DEFAULT_SECRET_PROV_PORT, Duration.ofHours(24),
+    return new KeyBrokerOptions("0.0.0.0", DEFAULT_GRPC_PORT, -1, Duration.ofHours(24),
         Duration.ofSeconds(60), Duration.ofMinutes(5), Duration.ofSeconds(10), Duration.ofSeconds(2), 64);
   }
 

@@ -23,7 +23,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
@@ -35,40 +34,10 @@ import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Replayed RA-TLS certificates, client retries and the CA directory. */
-class ClientAndHandshakeTest {
-  @TempDir static Path shared;
-  static SimulatedPlatform platform;
-  static SimulatedEvidenceProvider good;
-  static String goodMr;
-  static final Clock CLOCK = Clock.systemUTC();
-
-  @TempDir Path dir;
-  TestBroker tb;
-
-  @BeforeAll
-  static void platform() throws Exception {
-    platform = new SimulatedPlatform(shared.resolve("sim"), CLOCK);
-    good = platform.provider(shared, "good");
-    goodMr = SimulatedPlatform.measurement(shared, "good").hex();
-  }
-
-  @BeforeEach
-  void broker() throws Exception {
-    tb = new TestBroker(dir);
-  }
-
-  @AfterEach
-  void stop() {
-    tb.close();
-  }
-
+class ClientAndHandshakeTest extends BrokerTestBase {
   @Test
   void handshake_replayedRaTlsCertWithAnotherKey_rejected() throws Exception {
     tb.writePolicy(TestBroker.policy(goodMr, true, false)).start(platform.verifier(CLOCK), CLOCK);

@@ -19,49 +19,23 @@ import dev.ccserve.keybroker.KeyBrokerException.Kind;
 import dev.ccserve.keybroker.client.Provisioning;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPublicKey;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The broker over real loopback sockets with the simulated TEE, driven by the real client. */
-class KeyBrokerTest {
-  @TempDir static Path shared;
-  static SimulatedPlatform platform;
-  static SimulatedEvidenceProvider good;
+class KeyBrokerTest extends BrokerTestBase {
   static SimulatedEvidenceProvider other;
-  static String goodMr;
-  static final Clock CLOCK = Clock.systemUTC();
-
-  @TempDir Path dir;
-  TestBroker tb;
 
   @BeforeAll
-  static void platform() throws Exception {
-    platform = new SimulatedPlatform(shared.resolve("sim"), CLOCK);
-    good = platform.provider(shared, "good");
+  static void more() throws Exception {
     other = platform.provider(shared, "other");
-    goodMr = SimulatedPlatform.measurement(shared, "good").hex();
-  }
-
-  @BeforeEach
-  void broker() throws Exception {
-    tb = new TestBroker(dir);
-  }
-
-  @AfterEach
-  void stop() {
-    tb.close();
   }
 
   @Test

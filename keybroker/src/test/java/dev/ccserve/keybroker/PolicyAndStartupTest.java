@@ -8,43 +8,18 @@ import dev.ccserve.keybroker.KeyBrokerException.Kind;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Clock;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Policy file format, reload, and start-up refusals. */
-class PolicyAndStartupTest {
-  @TempDir static Path shared;
-  static SimulatedPlatform platform;
-  static SimulatedEvidenceProvider good;
-  static String goodMr;
+class PolicyAndStartupTest extends BrokerTestBase {
   static String otherMr;
-  static final Clock CLOCK = Clock.systemUTC();
   static final Set<String> SECRETS = Set.of("k1", "k2");
 
-  @TempDir Path dir;
-  TestBroker tb;
-
   @BeforeAll
-  static void platform() throws Exception {
-    platform = new SimulatedPlatform(shared.resolve("sim"), CLOCK);
-    good = platform.provider(shared, "good");
-    goodMr = SimulatedPlatform.measurement(shared, "good").hex();
+  static void more() throws Exception {
     otherMr = SimulatedPlatform.measurement(shared, "other").hex();
-  }
-
-  @BeforeEach
-  void broker() throws Exception {
-    tb = new TestBroker(dir);
-  }
-
-  @AfterEach
-  void stop() {
-    tb.close();
   }
 
   @Test

@@ -13,8 +13,6 @@ import java.io.InputStream;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Clock;
 import java.util.Arrays;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -25,45 +23,16 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Gramine secret_prov interop, with a client written here the way Gramine's
  * {@code secret_prov_attest.c} behaves: RA-TLS client certificate WITHOUT a nonce, plain TLS
  * socket, the 35-byte request, then exactly 41 header bytes and the secret.
  */
-class SecretProvisionTest {
+class SecretProvisionTest extends BrokerTestBase {
   static final String REQUEST = "SECRET_PROVISION_RA_TLS_REQUEST_V1";
   static final String RESPONSE = "SECRET_PROVISION_RA_TLS_RESPONSE_V1:";
-  @TempDir static Path shared;
-  static SimulatedPlatform platform;
-  static SimulatedEvidenceProvider good;
-  static String goodMr;
-  static final Clock CLOCK = Clock.systemUTC();
-
-  @TempDir Path dir;
-  TestBroker tb;
-
-  @BeforeAll
-  static void platform() throws Exception {
-    platform = new SimulatedPlatform(shared.resolve("sim"), CLOCK);
-    good = platform.provider(shared, "good");
-    goodMr = SimulatedPlatform.measurement(shared, "good").hex();
-  }
-
-  @BeforeEach
-  void broker() throws Exception {
-    tb = new TestBroker(dir);
-  }
-
-  @AfterEach
-  void stop() {
-    tb.close();
-  }
 
   /** Gramine-style exchange; returns the secret or null when the broker closed without answering. */
   static byte[] gramineClient(TestBroker tb, KeyManager km) throws Exception {
@@ -124,6 +93,54 @@ class SecretProvisionTest {
   }
 
   @Test
+  void onePort_servesGrpcAndSecretProv() throws Exception {
+    tb.writePolicy(TestBroker.policy(goodMr, true, true)).start(platform.verifier(CLOCK), CLOCK);
+
+    assertThat(tb.broker.secretProvisionPort()).isEqualTo(tb.broker.grpcPort());
+    assertThat(gramineClient(tb, RaTlsKeyManager.create(good, CLOCK, null))).isEqualTo(tb.secret);
+    assertThat(tb.client(good).provision().wrapKeys()).containsKey(TestBroker.SECRET);
+    assertThat(tb.audit()).extracting(n -> n.get("protocol").asText())
+        .containsExactly("secret_prov", "grpc", "grpc");
+  }
+
+  @Test
+  void secretProv_dedicatedPort_servesGramineAndRefusesGrpc() throws Exception {
+    tb.writePolicy(TestBroker.policy(goodMr, true, true))
+        .start(platform.verifier(CLOCK), CLOCK, KeyBrokerOptions.defaults().withPorts(0, 0));
+    assertThat(tb.broker.secretProvisionPort()).isNotEqualTo(tb.broker.grpcPort());
+
+    assertThat(gramineClient(tb, RaTlsKeyManager.create(good, CLOCK, null))).isEqualTo(tb.secret);
+
+    // a client without certificate is refused at the dedicated port's handshake
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(null, new TrustManager[] {
+        TlsContexts.client(tb.ca.caCertificatePem(), null, null, null, CLOCK).trustManager()}, null);
+    try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("localhost", tb.broker.secretProvisionPort())) {
+      s.setSoTimeout(20_000);
+      s.getOutputStream().write((REQUEST + "\0").getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream().flush();
+      assertThat(readAll(s.getInputStream())).isEmpty();
+    } catch (IOException e) {
+      // handshake refused (TLS alert or broken pipe): the expected outcome on this port
+    }
+  }
+
+  @Test
+  void secretProv_noClientCertificateOnMainPort_refused() throws Exception {
+    tb.writePolicy(TestBroker.policy(goodMr, true, true)).start(platform.verifier(CLOCK), CLOCK);
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(null, new TrustManager[] {
+        TlsContexts.client(tb.ca.caCertificatePem(), null, null, null, CLOCK).trustManager()}, null);
+    try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("localhost", tb.broker.secretProvisionPort())) {
+      s.setSoTimeout(20_000);
+      s.getOutputStream().write((REQUEST + "\0").getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream().flush();
+      assertThat(readAll(s.getInputStream())).isEmpty();
+    }
+    assertThat(tb.lastAudit().get("reason").asText()).isEqualTo("NO_CLIENT_CERTIFICATE");
+  }
+
+  @Test
   void secretProv_wrongRequestBytes_refused() throws Exception {
     tb.writePolicy(TestBroker.policy(goodMr, true, true)).start(platform.verifier(CLOCK), CLOCK);
     SSLContext ctx = SSLContext.getInstance("TLS");
@@ -132,6 +149,7 @@ class SecretProvisionTest {
     try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("localhost", tb.broker.secretProvisionPort())) {
       s.setSoTimeout(20_000);
       s.getOutputStream().write(Arrays.copyOf("SECRET_PROVISION_RA_TLS_REQUEST_V2".getBytes(StandardCharsets.US_ASCII), 35));
+      // (same first 4 bytes "SECR" as the real request, so it reaches the secret_prov handler)
       s.getOutputStream().flush();
       assertThat(readAll(s.getInputStream())).isEmpty();
     }

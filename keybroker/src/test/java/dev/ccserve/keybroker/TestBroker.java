@@ -82,7 +82,7 @@ final class TestBroker implements AutoCloseable {
       throws KeyBrokerException {
     broker = KeyBroker.builder().ca(ca).policyFile(policyFile).secretsDir(secretsDir).auditLog(auditLog)
         .verifier(verifier).clock(clock)
-        .options(options.withBindAddress("127.0.0.1").withPorts(grpcPort, 0)
+        .options(options.withBindAddress("127.0.0.1").withPorts(grpcPort, options.secretProvPort() < 0 ? -1 : 0)
             .withPolicyPollInterval(Duration.ofMillis(50)).withReadTimeout(Duration.ofSeconds(2)))
         .start();
     return this;

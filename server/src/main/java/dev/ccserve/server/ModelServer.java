@@ -53,8 +53,19 @@ public final class ModelServer implements AutoCloseable {
     this.core = new ServerCore(loaders, options.fileSystemPollInterval(),
         options.maxLoadRetries(), options.loadRetryInterval(),
         options.allowLabelsForUnavailableModels(), Clock.systemUTC());
-    core.monitor().addListener(s -> metrics.recordState(
-        s.id().name(), s.id().version(), s.state().protoValue()));
+    java.util.Map<dev.ccserve.server.core.ServableId, Long> loadStarts =
+        new java.util.concurrent.ConcurrentHashMap<>();
+    core.monitor().addListener(s -> {
+      metrics.recordState(s.id().name(), s.id().version(), s.state().protoValue());
+      if (s.state() == dev.ccserve.server.core.ServableState.LOADING) {
+        loadStarts.put(s.id(), System.nanoTime());
+      } else if (s.state() == dev.ccserve.server.core.ServableState.AVAILABLE) {
+        Long t0 = loadStarts.remove(s.id());
+        if (t0 != null) {
+          metrics.recordLoad(s.id().name(), s.id().version(), (System.nanoTime() - t0) / 1e9);
+        }
+      }
+    });
     this.api = new ServingApi(core, metrics, predictor.apply(metrics));
     this.grpc = new GrpcServer(new InetSocketAddress(options.bindAddress(), options.grpcPort()),
         api, readiness, tls, options.grpcMaxThreads(), options.maxMessageBytes());

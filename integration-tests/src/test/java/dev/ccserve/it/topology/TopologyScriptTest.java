@@ -23,7 +23,9 @@ import org.junit.jupiter.api.Timeout;
  * when {@code -Dccserve.topology.skip=true}. Takes about 2-3 minutes on 2 cores (tiny model).
  */
 class TopologyScriptTest {
-  private static final String NS = "ccsit";
+  // Unique per test JVM: two builds on one machine (e.g. two engineers running this module) must
+  // not tear down each other's namespaces. Addresses may repeat: each run has its own bridge.
+  private static final String NS = "ccsit" + ProcessHandle.current().pid() % 100_000;
   private static final String NET = "10.213.78";
 
   @Test
@@ -38,7 +40,7 @@ class TopologyScriptTest {
     Path root = repoRoot();
     assumeTrue(Files.isDirectory(root.resolve("cli/target/lib")),
         "SKIPPED: no packaged distribution in cli/target (run ./mvnw package or ./ccserve --version)");
-    Path work = root.resolve("integration-tests/target/topology-it");
+    Path work = root.resolve("integration-tests/target/topology-it-" + NS);
     String mode = System.getProperty("ccserve.topology.mode", "confidential");
 
     Run r = script(root, work, 7, "run", "--replicas", "2", "--arch", "tiny", "--mode", mode);
@@ -100,8 +102,10 @@ class TopologyScriptTest {
   private static void assumeRootWithNetns() throws Exception {
     assumeTrue(isRoot(), "SKIPPED: topology.sh needs root (network namespaces); run the build as root");
     assumeTrue(onPath("ip"), "SKIPPED: 'ip' is not installed (apt-get install -y iproute2)");
-    assumeTrue(exec(List.of("ip", "netns", "list"), 10).exitCode() == 0,
-        "SKIPPED: 'ip netns' does not work here (no CAP_SYS_ADMIN?)");
+    Run probe = exec(List.of("ip", "netns", "add", NS + "-probe"), 10);
+    exec(List.of("ip", "netns", "del", NS + "-probe"), 10);
+    assumeTrue(probe.exitCode() == 0,
+        "SKIPPED: cannot create a network namespace here (no CAP_SYS_ADMIN?): " + probe.output().trim());
   }
 
   private static boolean isRoot() throws Exception {

@@ -258,7 +258,7 @@ public final class KeyBrokerClient {
     } catch (StatusRuntimeException e) {
       Status s = e.getStatus();
       String d = s.getDescription() == null ? "" : s.getDescription();
-      if (hasCause(e, SSLException.class) || hasCause(e, java.security.cert.CertificateException.class)) {
+      if (isTlsRejection(e)) {
         throw new KeyBrokerException(Kind.DENIED, "TLS_HANDSHAKE",
             method + ": TLS with the key broker failed (broker certificate not trusted for \"" + options.host()
                 + "\", or the broker rejected the RA-TLS client certificate): " + rootMessage(e), e);
@@ -277,10 +277,21 @@ public final class KeyBrokerClient {
     }
   }
 
-  private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
+  /**
+   * True for a TLS failure that will not go away by retrying: a certificate check failed on our
+   * side, or the broker sent a TLS alert (it rejected the RA-TLS certificate). A connection reset
+   * during the handshake (broker restarting) is NOT a rejection and stays retryable.
+   */
+  private static boolean isTlsRejection(Throwable t) {
     for (Throwable c = t; c != null; c = c.getCause()) {
-      if (type.isInstance(c)) {
+      if (c instanceof java.security.cert.CertificateException) {
         return true;
+      }
+      if (c instanceof SSLException && c.getMessage() != null) {
+        String m = c.getMessage().toLowerCase(java.util.Locale.ROOT);
+        if (m.contains("certificate") || m.contains("alert")) {
+          return true;
+        }
       }
     }
     return false;

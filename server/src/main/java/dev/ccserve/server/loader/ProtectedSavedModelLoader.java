@@ -59,6 +59,7 @@ public final class ProtectedSavedModelLoader implements Loader<TfSavedModel> {
         RANDOM.generateSeed(8));
     String bindingPrefix = versionDir.getParent().getFileName() + "/" + versionDir.getFileName();
     List<String> written = new ArrayList<>();
+    byte[] warmup = null;
     try {
       for (Path f : files) {
         String rel = versionDir.relativize(f).toString().replace('\\', '/');
@@ -78,6 +79,9 @@ public final class ProtectedSavedModelLoader implements Loader<TfSavedModel> {
           String target = ramDir + "/" + rel;
           ram.write(target, plain);
           written.add(target);
+          if (rel.equals(dev.ccserve.server.runtime.WarmupRecords.PATH)) {
+            warmup = plain.clone();
+          }
         } finally {
           Arrays.fill(plain, (byte) 0);
         }
@@ -86,9 +90,12 @@ public final class ProtectedSavedModelLoader implements Loader<TfSavedModel> {
         throw new ServingException(Code.NOT_FOUND, "protected model version " + versionDir
             + " has no saved_model.pb");
       }
-      return TfSavedModel.load(ramDir, options);
+      return TfSavedModel.load(ramDir, options, warmup);
     } finally {
       written.forEach(ram::release);
+      if (warmup != null) {
+        Arrays.fill(warmup, (byte) 0);
+      }
     }
   }
 

@@ -21,7 +21,16 @@ public final class SavedModelLoader implements Loader<TfSavedModel> {
   @Override
   public TfSavedModel load() throws ServingException {
     requireSavedModel(versionDir);
-    return TfSavedModel.load(versionDir.toAbsolutePath().toString(), options);
+    Path warmup = versionDir.resolve(dev.ccserve.server.runtime.WarmupRecords.PATH);
+    byte[] records = null;
+    if (Files.isRegularFile(warmup)) {
+      try {
+        records = Files.readAllBytes(warmup);
+      } catch (java.io.IOException e) {
+        throw new ServingException(Code.DATA_LOSS, "cannot read " + warmup + ": " + e);
+      }
+    }
+    return TfSavedModel.load(versionDir.toAbsolutePath().toString(), options, records);
   }
 
   /** Fails clearly when a version directory is not (yet) a complete SavedModel. */

@@ -261,7 +261,7 @@ final class JsonTensors {
   /** TF Serving's float rule: 6 significant digits if they round-trip, else 9. */
   static String formatFloat(float f) {
     if (f == 0f) {
-      return "0";
+      return Float.floatToRawIntBits(f) == 0 ? "0" : "-0.0";
     }
     BigDecimal exact = new BigDecimal(f);
     BigDecimal six = exact.round(new MathContext(6));

@@ -42,6 +42,17 @@ public final class TfSavedModel implements AutoCloseable {
   /** Loads a SavedModel from a directory or a {@code ram://} path. */
   public static TfSavedModel load(String exportDir, TfSessionOptions options)
       throws ServingException {
+    return load(exportDir, options, null);
+  }
+
+  /**
+   * Loads a SavedModel and warms it up: by replaying {@code warmupFile} (the contents of
+   * {@code assets.extra/tf_serving_warmup_requests}, TF Serving's TFRecord of PredictionLogs) when
+   * given, else by one batch-1 run on zeros. A corrupt warm-up file fails the load, as in TF
+   * Serving; Classify/Regress/MultiInference records are skipped (ccserve serves Predict only).
+   */
+  public static TfSavedModel load(String exportDir, TfSessionOptions options, byte[] warmupFile)
+      throws ServingException {
     SavedModelBundle b;
     try {
       b = SavedModelBundle.loader(exportDir)
@@ -62,7 +73,9 @@ public final class TfSavedModel implements AutoCloseable {
         sigs.put(e.getKey(), SignatureDef.parseFrom(e.getValue().toByteString()));
       }
       TfSavedModel m = new TfSavedModel(b, Map.copyOf(sigs), options.serializeAsTensorContent());
-      if (options.enableWarmup()) {
+      if (options.enableWarmup() && warmupFile != null) {
+        m.replay(WarmupRecords.parse(warmupFile), exportDir);
+      } else if (options.enableWarmup()) {
         try {
           m.warmUp();
         } catch (ServingException warmupFailed) {
@@ -172,6 +185,24 @@ public final class TfSavedModel implements AutoCloseable {
       out.add(a);
     }
     return out;
+  }
+
+  private void replay(java.util.List<tensorflow.serving.PredictionLogOuterClass.PredictionLog> logs,
+      String exportDir) throws ServingException {
+    int skipped = 0;
+    for (var log : logs) {
+      if (!log.hasPredictLog()) {
+        skipped++;
+        continue;
+      }
+      var req = log.getPredictLog().getRequest();
+      predict(req.getModelSpec().getSignatureName(), req.getInputsMap(),
+          req.getOutputFilterList(), 0);
+    }
+    if (skipped > 0) {
+      org.slf4j.LoggerFactory.getLogger(TfSavedModel.class).warn(
+          "warm-up of {}: skipped {} non-Predict record(s) of {}", exportDir, skipped, logs.size());
+    }
   }
 
   /**

@@ -112,6 +112,8 @@ class RestApiTest {
     assertThat(r.body()).contains("ccserve_request_latency_seconds_bucket");
     assertThat(r.body()).contains("ccserve_model_version_state{model=\"half\",version=\"123\"} 30");
     assertThat(r.body()).contains("jvm_memory_used_bytes");
+    assertThat(r.body()).containsPattern(
+        "ccserve_model_load_seconds\\{model=\"half\",version=\"123\"\\} [0-9]");
   }
 
   @Test
