@@ -19,8 +19,9 @@ import java.util.List;
 
 /**
  * Converts between TF Serving's REST JSON values and {@link TensorProto}s: nested lists of
- * numbers, booleans, strings and {@code {"b64": …}} objects, with the dtype taken from the
- * signature. Shapes are inferred from the nesting and must be rectangular. Floats are written the
+ * numbers, booleans, strings and {@code {"b64": …}} objects (read by streaming, see
+ * {@link StreamedValue}), with the dtype taken from the signature. Shapes are inferred from the
+ * nesting and must be rectangular. Floats are written the
  * way TF Serving writes them (6 significant digits when that round-trips, else 9; 17 for
  * doubles), always with a decimal point or exponent so clients read them as floats. Stateless and thread-safe.
  */
@@ -29,50 +30,23 @@ final class JsonTensors {
 
   private JsonTensors() {}
 
-  /** The shape of a JSON value: [] for a scalar, [n, …] for nested lists. Checks raggedness. */
-  static List<Long> shapeOf(String name, JsonNode v) throws ServingException {
-    List<Long> dims = new ArrayList<>();
-    JsonNode cur = v;
-    while (cur.isArray()) {
-      dims.add((long) cur.size());
-      if (cur.isEmpty()) {
-        break;
-      }
-      cur = cur.get(0);
-    }
-    checkRectangular(name, v, dims, 0);
-    return dims;
-  }
-
-  private static void checkRectangular(String name, JsonNode v, List<Long> dims, int depth)
+  /**
+   * Builds a TensorProto of dtype {@code dt} from streamed values; with {@code stacked} the values
+   * are instances stacked on a new dimension 0 and must all have the same shape. Numeric, boolean
+   * and integer dtypes are written straight into {@code tensor_content}.
+   */
+  static TensorProto toProto(String name, List<StreamedValue> values, boolean stacked, DataType dt)
       throws ServingException {
-    if (depth == dims.size()) {
-      if (v.isArray()) {
-        throw ServingException.invalidArgument("Tensor " + name + " is ragged: expected a value "
-            + "at depth " + depth + " (shape " + dims + "), found a list");
-      }
-      return;
-    }
-    if (!v.isArray() || v.size() != dims.get(depth)) {
-      throw ServingException.invalidArgument("Tensor " + name + " is ragged: expected a list of "
-          + dims.get(depth) + " at depth " + depth + " (shape " + dims + "), found "
-          + (v.isArray() ? "a list of " + v.size() : "a " + v.getNodeType().name().toLowerCase()));
-    }
-    for (JsonNode c : v) {
-      checkRectangular(name, c, dims, depth + 1);
-    }
-  }
-
-  /** Builds a typed TensorProto from a JSON value with the given leading dims prepended. */
-  static TensorProto toProto(String name, List<JsonNode> values, boolean stacked, DataType dt)
-      throws ServingException {
-    List<Long> inner = shapeOf(name, values.get(0));
-    for (int i = 1; i < values.size(); i++) {
-      List<Long> s = shapeOf(name, values.get(i));
-      if (!s.equals(inner)) {
+    long[] inner = values.get(0).shape();
+    long total = 0;
+    for (int i = 0; i < values.size(); i++) {
+      long[] s = values.get(i).shape();
+      if (!java.util.Arrays.equals(s, inner)) {
         throw ServingException.invalidArgument("instances of input " + name
-            + " have different shapes: instance 0 has " + inner + ", instance " + i + " has " + s);
+            + " have different shapes: instance 0 has " + java.util.Arrays.toString(inner)
+            + ", instance " + i + " has " + java.util.Arrays.toString(s));
       }
+      total += values.get(i).size;
     }
     TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
     if (stacked) {
@@ -82,59 +56,78 @@ final class JsonTensors {
       shape.addDim(TensorShapeProto.Dim.newBuilder().setSize(d));
     }
     TensorProto.Builder b = TensorProto.newBuilder().setDtype(dt).setTensorShape(shape);
-    for (JsonNode v : values) {
-      addLeaves(name, v, dt, b);
-    }
-    return b.build();
-  }
-
-  private static void addLeaves(String name, JsonNode v, DataType dt, TensorProto.Builder b)
-      throws ServingException {
-    if (v.isArray()) {
-      for (JsonNode c : v) {
-        addLeaves(name, c, dt, b);
-      }
-      return;
-    }
-    switch (dt) {
-      case DT_FLOAT -> b.addFloatVal((float) number(name, v, dt));
-      case DT_DOUBLE -> b.addDoubleVal(number(name, v, dt));
-      case DT_INT32, DT_UINT8, DT_UINT16 -> b.addIntVal((int) integer(name, v, dt));
-      case DT_INT64 -> b.addInt64Val(integer(name, v, dt));
-      case DT_BOOL -> {
-        if (!v.isBoolean()) {
-          throw mismatch(name, v, dt, "true or false");
+    if (dt == DataType.DT_STRING) {
+      for (StreamedValue v : values) {
+        for (int i = 0; i < v.size; i++) {
+          b.addStringVal(bytes(name, v, i));
         }
-        b.addBoolVal(v.booleanValue());
       }
-      case DT_STRING -> b.addStringVal(bytes(name, v));
+      return b.build();
+    }
+    int es = switch (dt) {
+      case DT_FLOAT, DT_INT32 -> 4;
+      case DT_DOUBLE, DT_INT64 -> 8;
+      case DT_UINT8, DT_BOOL -> 1;
+      case DT_UINT16 -> 2;
       case DT_HALF, DT_BFLOAT16 -> throw ServingException.invalidArgument("input " + name
           + " has dtype " + dt + ", which the REST API cannot carry; use gRPC");
       default -> throw ServingException.invalidArgument(
           "input " + name + " has dtype " + dt + ", which ccserve cannot convert from JSON");
+    };
+    if (total * es > Integer.MAX_VALUE - 8) {
+      throw ServingException.invalidArgument("input " + name + " is too large for one tensor");
     }
+    ByteBuffer out = ByteBuffer.allocate((int) (total * es)).order(ByteOrder.LITTLE_ENDIAN);
+    for (StreamedValue v : values) {
+      for (int i = 0; i < v.size; i++) {
+        switch (dt) {
+          case DT_FLOAT -> out.putFloat((float) number(name, v, i, dt));
+          case DT_DOUBLE -> out.putDouble(number(name, v, i, dt));
+          case DT_INT32 -> out.putInt((int) integer(name, v, i, dt));
+          case DT_INT64 -> out.putLong(integer(name, v, i, dt));
+          case DT_UINT8 -> out.put((byte) integer(name, v, i, dt));
+          case DT_UINT16 -> out.putShort((short) integer(name, v, i, dt));
+          case DT_BOOL -> {
+            if (v.kinds[i] != StreamedValue.BOOL) {
+              throw mismatch(name, v, i, dt, "true or false");
+            }
+            out.put((byte) (v.numbers[i] != 0 ? 1 : 0));
+          }
+          default -> throw new IllegalStateException("unreachable dtype " + dt);
+        }
+      }
+    }
+    return b.setTensorContent(com.google.protobuf.UnsafeByteOperations.unsafeWrap(out.array()))
+        .build();
   }
 
-  private static double number(String name, JsonNode v, DataType dt) throws ServingException {
-    if (v.isNumber()) {
-      return v.doubleValue();
+  private static double number(String name, StreamedValue v, int i, DataType dt)
+      throws ServingException {
+    byte k = v.kinds[i];
+    if (k == StreamedValue.NUMBER || k == StreamedValue.INTEGER) {
+      return v.numbers[i];
     }
-    if (v.isTextual()) {
-      switch (v.textValue()) {
+    if (k == StreamedValue.STRING) {
+      switch (v.strings.get((int) v.integers[i])) {
         case "NaN": return Double.NaN;
         case "Infinity": return Double.POSITIVE_INFINITY;
         case "-Infinity": return Double.NEGATIVE_INFINITY;
         default: break;
       }
     }
-    throw mismatch(name, v, dt, "a number");
+    throw mismatch(name, v, i, dt, "a number");
   }
 
-  private static long integer(String name, JsonNode v, DataType dt) throws ServingException {
-    if (!v.isIntegralNumber() && !(v.isNumber() && v.doubleValue() == Math.rint(v.doubleValue()))) {
-      throw mismatch(name, v, dt, "an integer");
+  private static long integer(String name, StreamedValue v, int i, DataType dt)
+      throws ServingException {
+    long x;
+    if (v.kinds[i] == StreamedValue.INTEGER) {
+      x = v.integers[i];
+    } else if (v.kinds[i] == StreamedValue.NUMBER && v.numbers[i] == Math.rint(v.numbers[i])) {
+      x = (long) v.numbers[i];
+    } else {
+      throw mismatch(name, v, i, dt, "an integer");
     }
-    long x = v.longValue();
     boolean ok = switch (dt) {
       case DT_INT32 -> x >= Integer.MIN_VALUE && x <= Integer.MAX_VALUE;
       case DT_UINT8 -> x >= 0 && x <= 255;
@@ -148,24 +141,26 @@ final class JsonTensors {
     return x;
   }
 
-  private static ByteString bytes(String name, JsonNode v) throws ServingException {
-    if (v.isTextual()) {
-      return ByteString.copyFromUtf8(v.textValue());
+  private static ByteString bytes(String name, StreamedValue v, int i) throws ServingException {
+    byte k = v.kinds[i];
+    if (k == StreamedValue.STRING) {
+      return ByteString.copyFromUtf8(v.strings.get((int) v.integers[i]));
     }
-    if (v.isObject() && v.size() == 1 && v.has("b64") && v.get("b64").isTextual()) {
+    if (k == StreamedValue.B64) {
       try {
-        return ByteString.copyFrom(Base64.getDecoder().decode(v.get("b64").textValue()));
+        return ByteString.copyFrom(Base64.getDecoder().decode(v.strings.get((int) v.integers[i])));
       } catch (IllegalArgumentException e) {
         throw ServingException.invalidArgument("input " + name
             + " has a {\"b64\": …} value that is not valid base64: " + e.getMessage());
       }
     }
-    throw mismatch(name, v, DataType.DT_STRING, "a string or {\"b64\": \"…\"}");
+    throw mismatch(name, v, i, DataType.DT_STRING, "a string or {\"b64\": \"…\"}");
   }
 
-  private static ServingException mismatch(String name, JsonNode v, DataType dt, String expected) {
+  private static ServingException mismatch(String name, StreamedValue v, int i, DataType dt,
+      String expected) {
     return ServingException.invalidArgument("input " + name + " has dtype " + dt + ": expected "
-        + expected + ", found " + (v.isObject() ? "an object" : v.getNodeType().name().toLowerCase()));
+        + expected + ", found " + StreamedValue.kindName(v.kinds[i]));
   }
 
   /** Converts an output tensor to nested JSON lists; {@code drop0} splits off dimension 0. */

@@ -1,5 +1,7 @@
 package dev.ccserve.server.rest;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -22,7 +24,6 @@ import java.io.IOException;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -140,59 +141,129 @@ public final class RestHandler {
     }
   }
 
+  /** A predict body as read from the stream: instances are maps (named inputs) or bare values. */
+  private static final class Body {
+    String signature = TfSavedModel.DEFAULT_SIGNATURE;
+    boolean hasInstances;
+    boolean hasInputs;
+    List<Object> instances;
+    Object inputs;
+  }
+
   private String predict(ModelSpec specIn, byte[] body) throws ServingException {
-    JsonNode root;
-    try {
-      root = JSON.readTree(body);
-    } catch (IOException e) {
-      throw ServingException.invalidArgument("JSON Parse error: " + firstLine(e.getMessage()));
-    }
-    if (root == null || !root.isObject()) {
-      throw ServingException.invalidArgument("JSON Value: " + abbreviate(root)
-          + " Is not an object");
-    }
-    String sig = TfSavedModel.DEFAULT_SIGNATURE;
-    if (root.has("signature_name")) {
-      if (!root.get("signature_name").isTextual()) {
-        throw ServingException.invalidArgument("'signature_name' key must be a string value.");
-      }
-      sig = root.get("signature_name").textValue();
-    }
-    boolean hasInstances = root.has("instances");
-    boolean hasInputs = root.has("inputs");
-    if (hasInstances && hasInputs) {
+    Body b = parseBody(body);
+    if (b.hasInstances && b.hasInputs) {
       throw ServingException.invalidArgument("Not formatted correctly expecting only one of "
           + "'inputs' or 'instances' keys exists");
     }
-    if (!hasInstances && !hasInputs) {
+    if (!b.hasInstances && !b.hasInputs) {
       throw ServingException.invalidArgument("Missing 'inputs' or 'instances' key");
     }
-    ModelSpec spec = specIn.toBuilder().setSignatureName(sig).build();
+    ModelSpec spec = specIn.toBuilder().setSignatureName(b.signature).build();
     SignatureDef sd;
     try (ServableHandle<TfSavedModel> h = api.core().handle(spec)) {
       try {
-        sd = h.get().signature(sig);
+        sd = h.get().signature(b.signature);
       } catch (ServingException e) {
         throw ServingException.invalidArgument(
-            "Serving signature name: \"" + sig + "\" not found in signature def");
+            "Serving signature name: \"" + b.signature + "\" not found in signature def");
       }
       // Pin the version resolved now, so the predict below runs on the same signature.
       spec = spec.toBuilder().setVersion(Int64Value.of(h.id().version())).build();
     }
-    Map<String, TensorProto> inputs = hasInstances
-        ? rowInputs(root.get("instances"), sd) : columnarInputs(root.get("inputs"), sd);
+    Map<String, TensorProto> inputs = b.hasInstances
+        ? rowInputs(b.instances, sd) : columnarInputs(b.inputs, sd);
     PredictResponse resp = api.predict(PredictRequest.newBuilder().setModelSpec(spec)
         .putAllInputs(inputs).build(), timeoutMillis, Entrypoint.REST);
-    return hasInstances ? rowOutput(resp) : columnarOutput(resp);
+    return b.hasInstances ? rowOutput(resp) : columnarOutput(resp);
   }
 
-  private static Map<String, TensorProto> rowInputs(JsonNode instances, SignatureDef sd)
+  /**
+   * Reads the body by streaming: tensor values go into primitive arrays ({@link StreamedValue}),
+   * not a tree node per element, since a single 224x224x3 image is 150,528 numbers.
+   */
+  private static Body parseBody(byte[] body) throws ServingException {
+    Body b = new Body();
+    try (JsonParser p = JSON.getFactory().createParser(body)) {
+      JsonToken t = p.nextToken();
+      if (t != JsonToken.START_OBJECT) {
+        String text = new String(body, 0, Math.min(body.length, 64),
+            java.nio.charset.StandardCharsets.UTF_8).strip();
+        throw ServingException.invalidArgument("JSON Value: " + text + " Is not an object");
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String field = p.currentName();
+        JsonToken vt = p.nextToken();
+        switch (field) {
+          case "signature_name" -> {
+            if (vt != JsonToken.VALUE_STRING) {
+              throw ServingException.invalidArgument(
+                  "'signature_name' key must be a string value.");
+            }
+            b.signature = p.getText();
+          }
+          case "instances" -> {
+            b.hasInstances = true;
+            b.instances = readInstances(p);
+          }
+          case "inputs" -> {
+            b.hasInputs = true;
+            b.inputs = readNamedOrBare("inputs", p);
+          }
+          default -> p.skipChildren();
+        }
+      }
+      if (p.nextToken() != null) {
+        throw ServingException.invalidArgument("JSON Parse error: trailing data after the object");
+      }
+    } catch (IOException e) {
+      throw ServingException.invalidArgument("JSON Parse error: " + firstLine(e.getMessage()));
+    }
+    return b;
+  }
+
+  private static List<Object> readInstances(JsonParser p) throws IOException, ServingException {
+    if (p.currentToken() != JsonToken.START_ARRAY) {
+      throw ServingException.invalidArgument("Expecting 'instances' to be an non-empty list");
+    }
+    List<Object> out = new ArrayList<>();
+    while (p.nextToken() != JsonToken.END_ARRAY) {
+      out.add(readNamedOrBare("instance " + out.size(), p));
+    }
+    return out;
+  }
+
+  /** An object of named values (a map), a {"b64": …} leaf, or a bare value. */
+  private static Object readNamedOrBare(String what, JsonParser p)
+      throws IOException, ServingException {
+    if (p.currentToken() != JsonToken.START_OBJECT) {
+      return StreamedValue.read(what, p);
+    }
+    Map<String, StreamedValue> named = new LinkedHashMap<>();
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String name = p.currentName();
+      p.nextToken();
+      if (named.containsKey(name)) {
+        throw ServingException.invalidArgument(what + " names input '" + name + "' twice");
+      }
+      named.put(name, StreamedValue.read(name, p));
+    }
+    StreamedValue only = named.size() == 1 ? named.get("b64") : null;
+    if (only != null && only.size == 1 && only.shape().length == 0
+        && only.kinds[0] == StreamedValue.STRING) {
+      return StreamedValue.ofB64(what, only.strings.get(0));
+    }
+    return named;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, TensorProto> rowInputs(List<Object> instances, SignatureDef sd)
       throws ServingException {
-    if (!instances.isArray() || instances.isEmpty()) {
+    if (instances.isEmpty()) {
       throw ServingException.invalidArgument("Expecting 'instances' to be an non-empty list");
     }
     Map<String, TensorProto> out = new LinkedHashMap<>();
-    boolean objects = instances.get(0).isObject() && !instances.get(0).has("b64");
+    boolean objects = instances.get(0) instanceof Map;
     if (!objects) {
       if (sd.getInputsCount() != 1) {
         throw ServingException.invalidArgument("Expecting each instance to be an object with "
@@ -200,54 +271,62 @@ public final class RestHandler {
             + "single-input signature accepts");
       }
       Map.Entry<String, TensorInfo> only = sd.getInputsMap().entrySet().iterator().next();
-      List<JsonNode> vals = new ArrayList<>();
-      instances.forEach(vals::add);
+      List<StreamedValue> vals = new ArrayList<>();
+      for (int i = 0; i < instances.size(); i++) {
+        if (!(instances.get(i) instanceof StreamedValue v)) {
+          throw ServingException.invalidArgument("instance " + i + " is an object, but instance "
+              + "0 is a bare value; use one form for all instances");
+        }
+        vals.add(v);
+      }
       out.put(only.getKey(), JsonTensors.toProto(only.getKey(), vals, true,
           only.getValue().getDtype()));
       return out;
     }
-    for (Map.Entry<String, TensorInfo> in : sd.getInputsMap().entrySet()) {
-      List<JsonNode> vals = new ArrayList<>();
-      int i = 0;
-      for (JsonNode inst : instances) {
-        if (!inst.isObject() || !inst.has(in.getKey())) {
-          throw ServingException.invalidArgument("instance " + i + " lacks input '"
-              + in.getKey() + "'; every instance must be an object with all of "
-              + sd.getInputsMap().keySet());
-        }
-        vals.add(inst.get(in.getKey()));
-        i++;
+    for (int i = 0; i < instances.size(); i++) {
+      if (!(instances.get(i) instanceof Map<?, ?> m)) {
+        throw ServingException.invalidArgument("instance " + i + " lacks input '"
+            + sd.getInputsMap().keySet().iterator().next() + "'; every instance must be an "
+            + "object with all of " + sd.getInputsMap().keySet());
       }
-      out.put(in.getKey(), JsonTensors.toProto(in.getKey(), vals, true, in.getValue().getDtype()));
-    }
-    for (JsonNode inst : instances) {
-      for (Iterator<String> it = inst.fieldNames(); it.hasNext(); ) {
-        String f = it.next();
+      for (Object f : m.keySet()) {
         if (!sd.getInputsMap().containsKey(f)) {
           throw ServingException.invalidArgument("instance has input '" + f
               + "', which is not in the signature's inputs " + sd.getInputsMap().keySet());
         }
       }
     }
+    for (Map.Entry<String, TensorInfo> in : sd.getInputsMap().entrySet()) {
+      List<StreamedValue> vals = new ArrayList<>();
+      for (int i = 0; i < instances.size(); i++) {
+        StreamedValue v = ((Map<String, StreamedValue>) instances.get(i)).get(in.getKey());
+        if (v == null) {
+          throw ServingException.invalidArgument("instance " + i + " lacks input '"
+              + in.getKey() + "'; every instance must be an object with all of "
+              + sd.getInputsMap().keySet());
+        }
+        vals.add(v);
+      }
+      out.put(in.getKey(), JsonTensors.toProto(in.getKey(), vals, true, in.getValue().getDtype()));
+    }
     return out;
   }
 
-  private static Map<String, TensorProto> columnarInputs(JsonNode inputs, SignatureDef sd)
+  @SuppressWarnings("unchecked")
+  private static Map<String, TensorProto> columnarInputs(Object inputs, SignatureDef sd)
       throws ServingException {
     Map<String, TensorProto> out = new LinkedHashMap<>();
-    boolean named = inputs.isObject() && !inputs.has("b64");
-    if (!named) {
+    if (inputs instanceof StreamedValue bare) {
       if (sd.getInputsCount() != 1) {
         throw ServingException.invalidArgument("'inputs' must be an object keyed by the "
             + "signature's inputs " + sd.getInputsMap().keySet());
       }
       Map.Entry<String, TensorInfo> only = sd.getInputsMap().entrySet().iterator().next();
-      out.put(only.getKey(), JsonTensors.toProto(only.getKey(), List.of(inputs), false,
+      out.put(only.getKey(), JsonTensors.toProto(only.getKey(), List.of(bare), false,
           only.getValue().getDtype()));
       return out;
     }
-    for (Iterator<Map.Entry<String, JsonNode>> it = inputs.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, StreamedValue> e : ((Map<String, StreamedValue>) inputs).entrySet()) {
       TensorInfo ti = sd.getInputsMap().get(e.getKey());
       if (ti == null) {
         throw ServingException.invalidArgument("input '" + e.getKey()
@@ -308,8 +387,4 @@ public final class RestHandler {
     return nl < 0 ? s : s.substring(0, nl);
   }
 
-  private static String abbreviate(JsonNode n) {
-    String s = String.valueOf(n);
-    return s.length() > 64 ? s.substring(0, 64) + "…" : s;
-  }
 }
