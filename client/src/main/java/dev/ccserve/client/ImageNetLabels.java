@@ -13,7 +13,10 @@ import java.util.stream.IntStream;
 /**
  * The 1001 ImageNet class names of TensorFlow's ResNet-50 v1.5 output (index 0 = background,
  * 1..1000 = the ILSVRC-2012 classes in synset order), and top-k selection over a score vector.
- * Loaded once from the bundled {@code imagenet_labels.txt}; immutable and thread-safe.
+ * ccserve does not ship the class names: they are read once from the file named by the system
+ * property {@code ccserve.imagenet_labels} (one label per line, 1001 lines, such as TensorFlow's
+ * {@code ImageNetLabels.txt}); without it, classes are shown as {@code class <index>}.
+ * Immutable and thread-safe.
  */
 public final class ImageNetLabels {
   /** One ranked class: its index in the 1001-entry output, label and score. */
@@ -42,18 +45,21 @@ public final class ImageNetLabels {
   }
 
   private static List<String> load() {
-    try (InputStream in = ImageNetLabels.class.getResourceAsStream("imagenet_labels.txt")) {
-      if (in == null) {
-        throw new IllegalStateException("imagenet_labels.txt missing from the classpath");
-      }
+    String file = System.getProperty("ccserve.imagenet_labels");
+    if (file == null || file.isBlank()) {
+      return List.of();
+    }
+    try (InputStream in = java.nio.file.Files.newInputStream(java.nio.file.Path.of(file))) {
       List<String> out = new ArrayList<>();
       BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
       for (String line; (line = r.readLine()) != null; ) {
-        out.add(line.strip());
+        if (!line.isBlank()) {
+          out.add(line.strip());
+        }
       }
       return List.copyOf(out);
     } catch (IOException e) {
-      throw new IllegalStateException("cannot read imagenet_labels.txt", e);
+      throw new IllegalStateException("cannot read -Dccserve.imagenet_labels=" + file + ": " + e);
     }
   }
 }

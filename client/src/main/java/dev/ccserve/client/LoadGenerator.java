@@ -178,7 +178,8 @@ public final class LoadGenerator {
     }
     boolean labelled = scores.length == ImageNetLabels.size();
     out.println("top-5 (" + (labelled ? "ImageNet labels, index 0 = background" : scores.length
-        + " classes, no label list of that size") + "):");
+        + " classes; for names give -Dccserve.imagenet_labels=FILE with " + scores.length
+        + " lines") + "):");
     int rank = 1;
     for (ImageNetLabels.Ranked r : ImageNetLabels.top(scores, 5)) {
       out.println("  " + rank++ + ". " + PyRepr.str(r.label()) + " (index " + r.index() + ") "

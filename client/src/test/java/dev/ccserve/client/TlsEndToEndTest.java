@@ -212,7 +212,8 @@ class TlsEndToEndTest {
         .withModel(FakeServers.MODEL, "serving_default", "input", file);
     new LoadGenerator(o, new PrintWriter(out, true), new PrintWriter(err, true), CLOCK).run();
     // mean pixel 100 -> the fake's top class is 101
-    assertThat(out.toString()).contains("top-5 (ImageNet labels, index 0 = background):")
+    assertThat(out.toString()).contains("top-5 (1001 classes; for names give "
+            + "-Dccserve.imagenet_labels=FILE with 1001 lines):")
         .contains("  1. " + PyRepr.str(ImageNetLabels.label(101)) + " (index 101) 0.9")
         .contains("  2. " + PyRepr.str(ImageNetLabels.label(102)) + " (index 102) 0.05");
   }
