@@ -95,18 +95,7 @@ final class BatchTensors {
     ByteBuffer bb = ByteBuffer.allocate(n * es).order(ByteOrder.LITTLE_ENDIAN);
     boolean one = n > 1 && typedCount(p) == 1;
     for (int i = 0; i < n; i++) {
-      int s = one ? 0 : i;
-      switch (p.getDtype()) {
-        case DT_FLOAT -> bb.putFloat(p.getFloatVal(s));
-        case DT_DOUBLE -> bb.putDouble(p.getDoubleVal(s));
-        case DT_INT32 -> bb.putInt(p.getIntVal(s));
-        case DT_UINT8 -> bb.put((byte) p.getIntVal(s));
-        case DT_UINT16 -> bb.putShort((short) p.getIntVal(s));
-        case DT_INT64 -> bb.putLong(p.getInt64Val(s));
-        case DT_BOOL -> bb.put((byte) (p.getBoolVal(s) ? 1 : 0));
-        case DT_HALF, DT_BFLOAT16 -> bb.putShort((short) p.getHalfVal(s));
-        default -> throw new IllegalStateException("not a batchable dtype: " + p.getDtype());
-      }
+      TensorCodec.putTypedElement(p, one ? 0 : i, bb);
     }
     return com.google.protobuf.UnsafeByteOperations.unsafeWrap(bb.array());
   }

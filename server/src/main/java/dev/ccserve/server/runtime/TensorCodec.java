@@ -180,24 +180,31 @@ public final class TensorCodec {
         .order(ByteOrder.LITTLE_ENDIAN);
     long pos = 0;
     for (long i = 0; i < n; i++) {
-      int src = count == 1 ? 0 : (int) i;
-      switch (p.getDtype()) {
-        case DT_FLOAT -> chunk.putFloat(p.getFloatVal(src));
-        case DT_DOUBLE -> chunk.putDouble(p.getDoubleVal(src));
-        case DT_INT32 -> chunk.putInt(p.getIntVal(src));
-        case DT_UINT8 -> chunk.put((byte) p.getIntVal(src));
-        case DT_UINT16 -> chunk.putShort((short) p.getIntVal(src));
-        case DT_INT64 -> chunk.putLong(p.getInt64Val(src));
-        case DT_BOOL -> chunk.put((byte) (p.getBoolVal(src) ? 1 : 0));
-        case DT_HALF, DT_BFLOAT16 -> chunk.putShort((short) p.getHalfVal(src));
-        default -> throw new IllegalStateException("unreachable dtype " + p.getDtype());
-      }
+      putTypedElement(p, count == 1 ? 0 : (int) i, chunk);
       if (!chunk.hasRemaining() || i == n - 1) {
         int len = chunk.position();
         dst.offset(pos).write(chunk.array(), 0, len);
         pos += len;
         chunk.clear();
       }
+    }
+  }
+
+  /**
+   * Writes element {@code src} of a tensor's typed {@code *_val} field into {@code out} in
+   * TensorFlow's little-endian layout (the buffer must be little-endian).
+   */
+  public static void putTypedElement(TensorProto p, int src, ByteBuffer out) {
+    switch (p.getDtype()) {
+      case DT_FLOAT -> out.putFloat(p.getFloatVal(src));
+      case DT_DOUBLE -> out.putDouble(p.getDoubleVal(src));
+      case DT_INT32 -> out.putInt(p.getIntVal(src));
+      case DT_UINT8 -> out.put((byte) p.getIntVal(src));
+      case DT_UINT16 -> out.putShort((short) p.getIntVal(src));
+      case DT_INT64 -> out.putLong(p.getInt64Val(src));
+      case DT_BOOL -> out.put((byte) (p.getBoolVal(src) ? 1 : 0));
+      case DT_HALF, DT_BFLOAT16 -> out.putShort((short) p.getHalfVal(src));
+      default -> throw new IllegalStateException("not a fixed-size dtype: " + p.getDtype());
     }
   }
 
