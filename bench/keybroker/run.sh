@@ -23,14 +23,9 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 cd "$ROOT"
-if [[ "$BUILD" == 1 ]]; then
-  ./mvnw -o -q -pl keybroker test-compile >&2
-fi
-CPFILE="$(mktemp)"
-trap 'rm -f "$CPFILE"' EXIT
-./mvnw -o -q -pl keybroker org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
-  -Dmdep.outputFile="$CPFILE" -Dmdep.includeScope=test >&2
-CP="keybroker/target/test-classes:keybroker/target/classes:$(cat "$CPFILE")"
+# shellcheck source=bench/lib/classpath.sh
+source "$ROOT/bench/lib/classpath.sh"
+CP="$(module_test_classpath keybroker "$BUILD")"
 RESULT="$(java -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP" dev.ccserve.keybroker.KeyBrokerBenchmark \
   --n "$N" --warmup "$WARMUP" | grep '^{')"
 echo "$RESULT"

@@ -22,14 +22,9 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 cd "$ROOT"
-if [[ "$BUILD" == 1 ]]; then
-  ./mvnw -o -q -pl crypto test-compile >&2
-fi
-CPFILE="$(mktemp)"
-trap 'rm -f "$CPFILE"' EXIT
-./mvnw -o -q -pl crypto org.apache.maven.plugins:maven-dependency-plugin:3.8.1:build-classpath \
-  -Dmdep.outputFile="$CPFILE" -Dmdep.includeScope=test >&2
-CP="crypto/target/test-classes:crypto/target/classes:$(cat "$CPFILE")"
+# shellcheck source=bench/lib/classpath.sh
+source "$ROOT/bench/lib/classpath.sh"
+CP="$(module_test_classpath crypto "$BUILD")"
 HEAP_MB=$(( SIZE_MB * 4 + 256 ))
 RESULT="$(java -Xmx${HEAP_MB}m -cp "$CP" dev.ccserve.crypto.pf.bench.PfBenchmark \
   --size-mb "$SIZE_MB" --runs "$RUNS")"
