@@ -272,16 +272,14 @@ final class CertChains {
    * (nextUpdate extended by {@code grace}).
    */
   static void checkCrl(X509CRL crl, javax.security.auth.x500.X500Principal issuer,
-      java.security.PublicKey issuerKey, Instant at, java.time.Duration grace, String step)
-      throws AttestationException {
+      java.security.PublicKey issuerKey, Instant at, java.time.Duration grace, String step,
+      VerificationCache cache) throws AttestationException {
     if (!crl.getIssuerX500Principal().equals(issuer)) {
       throw new AttestationException(Reason.CRL_INVALID, step,
           "expected CRL issuer \"" + issuer.getName() + "\", found \""
               + crl.getIssuerX500Principal().getName() + "\"");
     }
-    try {
-      crl.verify(issuerKey);
-    } catch (GeneralSecurityException | RuntimeException e) {
+    if (!cache.crlSignatureValid(crl, issuerKey)) {
       throw new AttestationException(Reason.CRL_INVALID, step,
           "CRL signature does not verify with the issuer key of \"" + issuer.getName() + "\"");
     }

@@ -13,20 +13,24 @@ import java.util.List;
  * Verifies DCAP collateral against the trusted roots and a PCK chain (reference §5.2 steps 3-5):
  * CRL signatures, issuers, windows and revocation; TCB Info and QE Identity signing chains and
  * signatures over the exact JSON text; ids, FMSPC and PCE-ID; validity windows. Tracks the
- * earliest expiry.
+ * earliest expiry. The signature and chain checks go through the verifier's {@link
+ * VerificationCache}; every time-dependent check runs here on each use.
  */
 final class CollateralVerifier {
   private final List<TrustedRoot> roots;
   private final DcapVerifierOptions options;
   private final Instant at;
+  private final VerificationCache cache;
   private Instant earliestExpiry = Instant.MAX;
   /** The verified Root CA CRL, once {@link #checkCrls} ran; used for the TCB signing chains. */
   private X509CRL rootCrl;
 
-  CollateralVerifier(List<TrustedRoot> roots, DcapVerifierOptions options, Instant at) {
+  CollateralVerifier(List<TrustedRoot> roots, DcapVerifierOptions options, Instant at,
+      VerificationCache cache) {
     this.roots = roots;
     this.options = options;
     this.at = at;
+    this.cache = cache;
   }
 
   Instant earliestExpiry() {
@@ -50,7 +54,7 @@ final class CollateralVerifier {
     X509Certificate rootIssued = pck.path.get(pck.path.size() - 1);
     X509CRL rootCrl = CertChains.parseCrl(c.rootCaCrl(), "root_ca_crl");
     CertChains.checkCrl(rootCrl, rootIssued.getIssuerX500Principal(), pck.root.key(), at,
-        options.crlGrace(), "root_ca_crl");
+        options.crlGrace(), "root_ca_crl", cache);
     noteExpiry(rootCrl.getNextUpdate().toInstant());
     for (int i = 1; i < pck.path.size(); i++) {
       if (rootCrl.isRevoked(pck.path.get(i))) {
@@ -58,7 +62,7 @@ final class CollateralVerifier {
       }
     }
     // The PCK CRL's issuer chain must chain to the root, and its CA must be the PCK's issuer.
-    CertChains.Validated crlChain = CertChains.validate(
+    CertChains.Validated crlChain = cache.validate(
         CertChains.parsePem(c.pckCrlIssuerChain(), "pck_crl.issuer_chain"), roots, at,
         "pck_crl.issuer_chain");
     noteExpiry(crlChain.earliestNotAfter());
@@ -70,7 +74,7 @@ final class CollateralVerifier {
               + "\", found \"" + crlChain.leaf().getSubjectX500Principal().getName() + "\"");
     }
     CertChains.checkCrl(pckCrl, leaf.getIssuerX500Principal(), intermediate.getPublicKey(), at,
-        options.crlGrace(), "pck_crl");
+        options.crlGrace(), "pck_crl", cache);
     noteExpiry(pckCrl.getNextUpdate().toInstant());
     if (pckCrl.isRevoked(leaf)) {
       throw revoked("pck_crl", leaf);
@@ -134,7 +138,7 @@ final class CollateralVerifier {
 
   private void checkSignedJson(String step, String chainPem, String text, byte[] signature)
       throws AttestationException {
-    CertChains.Validated chain = CertChains.validate(
+    CertChains.Validated chain = cache.validate(
         CertChains.parsePem(chainPem, step + ".issuer_chain"), roots, at, step + ".issuer_chain");
     noteExpiry(chain.earliestNotAfter());
     String cn = chain.leaf().getSubjectX500Principal().getName();
@@ -146,7 +150,7 @@ final class CollateralVerifier {
       checkNotRevokedByRoot(rootCrl, chain);
     }
     if (signature.length != 64
-        || !Ecdsa.verify(chain.leaf().getPublicKey(), text.getBytes(StandardCharsets.UTF_8), signature)) {
+        || !cache.ecdsaValid(chain.leaf().getPublicKey(), text.getBytes(StandardCharsets.UTF_8), signature)) {
       throw new AttestationException(Reason.COLLATERAL_SIGNATURE_INVALID, step + ".signature",
           "signature over the " + step + " JSON does not verify with the TCB signing key");
     }

@@ -35,17 +35,29 @@ import java.util.Set;
  *
  * <p>The default ({@link #intelPinned}) trusts only the Intel SGX Root CA key. {@link
  * #trustingSimulatedRootInsecure} additionally trusts the simulated TEE's root: evidence chaining to
- * it is marked {@code simulated=true}. Immutable and thread-safe if the source is.
+ * it is marked {@code simulated=true}.
+ *
+ * <p>Collateral cache: the time-independent results of chain validation, CRL signatures and the
+ * TCB Info / QE Identity signatures are remembered per verifier, keyed by SHA-256 of the exact
+ * bytes checked (see {@link VerificationCache}); all windows, revocation lookups, ids and the
+ * quote's own signatures are checked on every call against the injected clock. Thread-safe if the
+ * source is; {@link #withOptions} copies share the cache (same roots).
  */
 public final class DcapQuoteVerifier implements EvidenceVerifier {
   private final List<TrustedRoot> roots;
   private final CollateralSource collateral;
   private final Clock clock;
   private final DcapVerifierOptions options;
+  private final VerificationCache cache;
 
   /** A verifier with explicit trusted roots (tests and tooling); prefer the named factories. */
   public DcapQuoteVerifier(List<TrustedRoot> roots, CollateralSource collateral, Clock clock,
       DcapVerifierOptions options) {
+    this(roots, collateral, clock, options, new VerificationCache(VerificationCache.DEFAULT_CAPACITY));
+  }
+
+  private DcapQuoteVerifier(List<TrustedRoot> roots, CollateralSource collateral, Clock clock,
+      DcapVerifierOptions options, VerificationCache cache) {
     if (roots == null || roots.isEmpty()) {
       throw new IllegalArgumentException("expected at least one trusted root");
     }
@@ -53,6 +65,7 @@ public final class DcapQuoteVerifier implements EvidenceVerifier {
     this.collateral = Objects.requireNonNull(collateral, "collateral");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.options = Objects.requireNonNull(options, "options");
+    this.cache = Objects.requireNonNull(cache, "cache");
   }
 
   /** The production verifier: only the pinned Intel SGX Root CA key is trusted. */
@@ -76,7 +89,12 @@ public final class DcapQuoteVerifier implements EvidenceVerifier {
 
   /** A copy with other freshness options. */
   public DcapQuoteVerifier withOptions(DcapVerifierOptions newOptions) {
-    return new DcapQuoteVerifier(roots, collateral, clock, newOptions);
+    return new DcapQuoteVerifier(roots, collateral, clock, newOptions, cache);
+  }
+
+  /** The verifier's cache of time-independent results (for tests). */
+  VerificationCache cache() {
+    return cache;
   }
 
   @Override
@@ -109,7 +127,7 @@ public final class DcapQuoteVerifier implements EvidenceVerifier {
           "expected certification data type 5 (PCK certificate chain), found type "
               + quote.certificationDataType() + ": PCK certificate not in quote");
     }
-    CertChains.Validated pck = CertChains.validate(
+    CertChains.Validated pck = cache.validate(
         CertChains.parse(quote.certificationData(), "pck_chain"), roots, at, "pck_chain");
     String leafName = pck.leaf().getSubjectX500Principal().getName();
     if (!leafName.contains("PCK Certificate")) {
@@ -119,7 +137,7 @@ public final class DcapQuoteVerifier implements EvidenceVerifier {
     PckExtension ext = PckExtension.of(pck.leaf());
     CollateralRequest request = new CollateralRequest(tee, ext.fmspcHex(), caOf(pck));
     DcapCollateral col = collateral.collateral(request);
-    CollateralVerifier cv = new CollateralVerifier(roots, options, at);
+    CollateralVerifier cv = new CollateralVerifier(roots, options, at, cache);
     cv.noteExpiry(pck.earliestNotAfter());
     // 3. CRLs.  4-5. TCB Info and QE Identity.
     cv.checkCrls(col, pck);

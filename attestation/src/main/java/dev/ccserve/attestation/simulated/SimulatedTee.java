@@ -50,6 +50,11 @@ public final class SimulatedTee {
   private final SimulatedPki pki;
   private final Clock clock;
   private final Path dir;
+  /**
+   * The QE report and its PCK signature, made once: like a real QE, whose certification data is
+   * fixed for its attestation key, only the quote signature changes per quote.
+   */
+  private volatile byte[][] qeReportAndSignature;
 
   private SimulatedTee(SimulatedPki pki, Clock clock, Path dir) {
     this.pki = pki;
@@ -121,7 +126,7 @@ public final class SimulatedTee {
       qe.isvSvn = QE_ISVSVN;
       qe.reportData = java.util.Arrays.copyOf(sha256(concat(attKey, authData)), 64);
       byte[] qeReport = SgxQuoteV3Writer.body(qe);
-      byte[] qeSig = Ecdsa.sign(pki.pckKey, qeReport);
+      byte[] qeSig = qeReportSignature(qeReport);
       byte[] chain = (KeyFiles.pem("CERTIFICATE", pki.pck.getEncoded())
           + KeyFiles.pem("CERTIFICATE", pki.pckCa.getEncoded())
           + KeyFiles.pem("CERTIFICATE", pki.root.getEncoded()) + "\0").getBytes(StandardCharsets.US_ASCII);
@@ -131,6 +136,16 @@ public final class SimulatedTee {
       throw new AttestationException(Reason.MALFORMED, "simulated.quote",
           "cannot sign simulated quote: " + e.getClass().getSimpleName());
     }
+  }
+
+  private byte[] qeReportSignature(byte[] qeReport) throws GeneralSecurityException {
+    byte[][] cached = qeReportAndSignature;
+    if (cached != null && java.util.Arrays.equals(cached[0], qeReport)) {
+      return cached[1];
+    }
+    byte[] sig = Ecdsa.sign(pki.pckKey, qeReport);
+    qeReportAndSignature = new byte[][] {qeReport, sig};
+    return sig;
   }
 
   /** Fresh collateral (valid from an hour ago for 30 days by the injected clock). */
