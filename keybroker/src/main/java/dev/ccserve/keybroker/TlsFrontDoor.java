@@ -125,6 +125,9 @@ final class TlsFrontDoor implements AutoCloseable {
     active.incrementAndGet();
     try (s) {
       s.setSoTimeout(timeoutMs);
+      // The relay and secret_prov write small records (gRPC HEADERS, DATA, trailers): without
+      // TCP_NODELAY, Nagle holds each behind the peer's delayed ACK (up to 40 ms on Linux).
+      s.setTcpNoDelay(true);
       s.startHandshake(); // client-certificate rejections are audited by the trust manager
       byte[] head = readExactly(s.getInputStream(), 4);
       if (head == null) {
