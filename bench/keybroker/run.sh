@@ -4,7 +4,7 @@
 # Usage: bench/keybroker/run.sh [--n N] [--warmup N] [--out FILE] [--no-build]
 #   Prints one JSON line {"bench":"keybroker",...,"key_release_p50_ms":..} and writes it to
 #   bench/results/keybroker.json (or --out FILE). key_release = one KeyBrokerClient.provision():
-#   Challenge, fresh P-384 key + RA-TLS certificate, mutual TLS, DCAP verification of the simulated
+#   Challenge, fresh P-256 key + RA-TLS certificate, mutual TLS, DCAP verification of the simulated
 #   quote, policy, GetSecrets, SignServingCertificate. secret_prov = one Gramine-style exchange.
 #   Builds keybroker's test classes first unless --no-build. Target: key_release p50 <= 100 ms.
 set -euo pipefail

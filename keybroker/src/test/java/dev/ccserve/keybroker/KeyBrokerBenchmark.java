@@ -11,10 +11,11 @@ import java.util.Locale;
 /**
  * Benchmark (run by {@code bench/keybroker/run.sh}, not by surefire): N sequential provisionings
  * against a broker on loopback with the simulated TEE. "key_release" is one full {@code
- * KeyBrokerClient.provision()}: Challenge on a fresh TLS connection, a new P-384 key and RA-TLS
+ * KeyBrokerClient.provision()}: Challenge on a fresh TLS connection, a new P-256 key and RA-TLS
  * certificate (two simulated quotes), mutual TLS, evidence verification with DCAP collateral,
  * policy, GetSecrets and SignServingCertificate. "secret_prov" is one Gramine-style exchange
- * (RA-TLS certificate creation, TLS, 35-byte request, 41+16-byte answer). Prints one JSON line.
+ * (P-384 RA-TLS certificate creation as Gramine, TLS, 35-byte request, 41+16-byte answer). Prints
+ * one JSON line.
  */
 public final class KeyBrokerBenchmark {
   private KeyBrokerBenchmark() {}

@@ -49,7 +49,8 @@ class KeyBrokerTest extends BrokerTestBase {
     X509Certificate leaf = p.servingKey().certificate();
     assertThat(leaf.getSubjectAlternativeNames().stream().map(l -> String.valueOf(l.get(1))).toList())
         .containsExactly(TestBroker.SERVICE);
-    assertThat(((ECPublicKey) leaf.getPublicKey()).getParams().getCurve().getField().getFieldSize()).isEqualTo(384);
+    // ccserve's client uses P-256 (Gramine-style clients in SecretProvisionTest use P-384)
+    assertThat(((ECPublicKey) leaf.getPublicKey()).getParams().getCurve().getField().getFieldSize()).isEqualTo(256);
     assertThat(signsFor(p.servingKey().privateKey(), leaf)).isTrue();
     leaf.verify(tb.ca.authority().certificate().getPublicKey());
     assertThat(Duration.between(leaf.getNotBefore().toInstant(), leaf.getNotAfter().toInstant()))

@@ -57,39 +57,63 @@ public final class RaTlsCertificates {
 
   private RaTlsCertificates() {}
 
-  /** Generates a fresh ECDSA P-384 key pair (Gramine's default RA-TLS key type). */
-  public static KeyPair generateP384() {
-    try {
-      KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-      g.initialize(new ECGenParameterSpec("secp384r1"));
-      return g.generateKeyPair();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("EC P-384 unavailable", e);
+  /**
+   * The EC curves of RA-TLS keys. Gramine generates P-384; verifiers (Gramine's and ccserve's)
+   * accept P-256 and P-384. P-256 costs about half as much to generate, sign and verify with the
+   * JDK's pure-Java EC code, which is why ccserve's own broker client uses it.
+   */
+  public enum KeyCurve {
+    P256("secp256r1", 256),
+    P384("secp384r1", 384);
+
+    private final String jcaName;
+    private final int bits;
+
+    KeyCurve(String jcaName, int bits) {
+      this.jcaName = jcaName;
+      this.bits = bits;
+    }
+
+    /** Generates a fresh key pair on this curve. */
+    public KeyPair generate() {
+      try {
+        KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+        g.initialize(new ECGenParameterSpec(jcaName));
+        return g.generateKeyPair();
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException("EC " + name() + " unavailable", e);
+      }
     }
   }
 
+  /** Generates a fresh ECDSA P-384 key pair (Gramine's default RA-TLS key type). */
+  public static KeyPair generateP384() {
+    return KeyCurve.P384.generate();
+  }
+
   /** {@link #create(KeyPair, EvidenceProvider, byte[], Clock, Duration)} with the default validity. */
-  public static X509Certificate create(KeyPair p384, EvidenceProvider provider, byte[] nonce, Clock clock)
+  public static X509Certificate create(KeyPair keys, EvidenceProvider provider, byte[] nonce, Clock clock)
       throws AttestationException {
-    return create(p384, provider, nonce, clock, DEFAULT_VALIDITY);
+    return create(keys, provider, nonce, clock, DEFAULT_VALIDITY);
   }
 
   /**
-   * Creates an RA-TLS certificate for {@code p384}, with evidence from {@code provider} bound to
+   * Creates an RA-TLS certificate for {@code keys} (EC P-256 or P-384), with evidence from {@code provider} bound to
    * its public key and, when {@code nonce} is non-null (1..256 bytes), to the nonce.
    *
    * @throws AttestationException when the provider fails
    */
   public static X509Certificate create(
-      KeyPair p384, EvidenceProvider provider, byte[] nonce, Clock clock, Duration validity)
+      KeyPair keys, EvidenceProvider provider, byte[] nonce, Clock clock, Duration validity)
       throws AttestationException {
-    if (!(p384.getPublic() instanceof ECPublicKey ec) || ec.getParams().getCurve().getField().getFieldSize() != 384) {
-      throw new IllegalArgumentException("expected an EC P-384 key pair, found " + p384.getPublic().getAlgorithm());
+    if (!(keys.getPublic() instanceof ECPublicKey ec) || !curveSupported(ec)) {
+      throw new IllegalArgumentException("expected an EC P-256 or P-384 key pair, found "
+          + keys.getPublic().getAlgorithm());
     }
     if (validity.isNegative() || validity.isZero()) {
       throw new IllegalArgumentException("validity must be positive, found " + validity);
     }
-    byte[] spki = p384.getPublic().getEncoded();
+    byte[] spki = keys.getPublic().getEncoded();
     byte[] claims = RaTlsClaims.encode(spki, nonce);
     Evidence tcgEvidence = provider.attest(reportData(RaTlsClaims.sha(1, claims)));
     byte[] tcg = new Cbor.Writer()
@@ -104,11 +128,21 @@ public final class RaTlsCertificates {
     }
     Instant notBefore = clock.instant().truncatedTo(ChronoUnit.SECONDS).minus(BACKDATE);
     try {
-      return build(p384, tcg, legacy, notBefore, notBefore.plus(validity));
+      return build(keys, tcg, legacy, notBefore, notBefore.plus(validity));
     } catch (GeneralSecurityException | OperatorCreationException | IOException e) {
       throw new AttestationException(
           Reason.MALFORMED, "ratls_create", "cannot build the RA-TLS certificate: " + e.getClass().getSimpleName(), e);
     }
+  }
+
+  private static boolean curveSupported(ECPublicKey ec) {
+    int bits = ec.getParams().getCurve().getField().getFieldSize();
+    for (KeyCurve c : KeyCurve.values()) {
+      if (c.bits == bits) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static byte[] reportData(byte[] sha256) {

@@ -17,8 +17,9 @@ import javax.net.ssl.X509ExtendedKeyManager;
 /**
  * A JSSE key manager that presents an RA-TLS certificate and its private key (generated here, in
  * the TEE, and never exported) as client or server identity under the alias {@value #ALIAS}.
- * {@link #regenerate(byte[])} makes a fresh P-384 key and certificate, e.g. with a new broker
- * nonce, and swaps them in atomically for subsequent handshakes.
+ * {@link #regenerate(byte[])} makes a fresh key (P-384 as Gramine, unless created with another
+ * {@link RaTlsCertificates.KeyCurve}) and certificate, e.g. with a new broker nonce, and swaps them
+ * in atomically for subsequent handshakes.
  *
  * <p>Offers the identity only for EC key types and ignores the peer's list of acceptable issuers
  * (an RA-TLS certificate is self-signed by design). Thread-safe.
@@ -32,12 +33,15 @@ public final class RaTlsKeyManager extends X509ExtendedKeyManager {
   private final EvidenceProvider provider;
   private final Clock clock;
   private final Duration validity;
+  private final RaTlsCertificates.KeyCurve curve;
   private final AtomicReference<Identity> current = new AtomicReference<>();
 
-  private RaTlsKeyManager(EvidenceProvider provider, Clock clock, Duration validity) {
+  private RaTlsKeyManager(EvidenceProvider provider, Clock clock, Duration validity,
+      RaTlsCertificates.KeyCurve curve) {
     this.provider = Objects.requireNonNull(provider, "provider");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.validity = Objects.requireNonNull(validity, "validity");
+    this.curve = Objects.requireNonNull(curve, "curve");
   }
 
   /** Creates a key manager with a first identity bound to {@code nonce} (nullable). */
@@ -49,14 +53,20 @@ public final class RaTlsKeyManager extends X509ExtendedKeyManager {
   /** As {@link #create(EvidenceProvider, Clock, byte[])} with a certificate lifetime. */
   public static RaTlsKeyManager create(EvidenceProvider provider, Clock clock, byte[] nonce, Duration validity)
       throws AttestationException {
-    RaTlsKeyManager km = new RaTlsKeyManager(provider, clock, validity);
+    return create(provider, clock, nonce, validity, RaTlsCertificates.KeyCurve.P384);
+  }
+
+  /** As {@link #create(EvidenceProvider, Clock, byte[], Duration)} with keys on {@code curve}. */
+  public static RaTlsKeyManager create(EvidenceProvider provider, Clock clock, byte[] nonce, Duration validity,
+      RaTlsCertificates.KeyCurve curve) throws AttestationException {
+    RaTlsKeyManager km = new RaTlsKeyManager(provider, clock, validity, curve);
     km.regenerate(nonce);
     return km;
   }
 
   /** Generates a new key pair and RA-TLS certificate (bound to {@code nonce}, nullable) and uses them. */
   public X509Certificate regenerate(byte[] nonce) throws AttestationException {
-    KeyPair kp = RaTlsCertificates.generateP384();
+    KeyPair kp = curve.generate();
     X509Certificate cert = RaTlsCertificates.create(kp, provider, nonce, clock, validity);
     current.set(new Identity(kp.getPrivate(), cert));
     return cert;
@@ -125,6 +135,6 @@ public final class RaTlsKeyManager extends X509ExtendedKeyManager {
 
   @Override
   public String toString() {
-    return "RaTlsKeyManager{provider=" + provider.name() + "}";
+    return "RaTlsKeyManager{provider=" + provider.name() + ", curve=" + curve + "}";
   }
 }

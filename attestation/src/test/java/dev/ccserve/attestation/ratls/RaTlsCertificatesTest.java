@@ -114,6 +114,41 @@ class RaTlsCertificatesTest {
         .isInstanceOf(IllegalArgumentException.class);
   }
 
+  @Test
+  void create_p256Key_extractsWithKeyBinding() throws Exception {
+    KeyPair kp = RaTlsCertificates.KeyCurve.P256.generate();
+    X509Certificate cert = RaTlsCertificates.create(kp, new SgxShapedProvider(), new byte[] {9}, CLOCK);
+
+    cert.verify(kp.getPublic());
+    RaTlsEvidence ev = RaTlsEvidenceExtractor.extract(cert);
+    assertThat(ev.evidence().format()).isEqualTo(EvidenceFormat.SGX_QUOTE_V3);
+    assertThat(((java.security.interfaces.ECPublicKey) cert.getPublicKey()).getParams().getCurve()
+        .getField().getFieldSize()).isEqualTo(256);
+  }
+
+  @Test
+  void create_p521Key_rejected() throws Exception {
+    java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
+    g.initialize(new java.security.spec.ECGenParameterSpec("secp521r1"));
+    KeyPair p521 = g.generateKeyPair();
+
+    assertThatThrownBy(() -> RaTlsCertificates.create(p521, new SgxShapedProvider(), null, CLOCK))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("P-256 or P-384");
+  }
+
+  @Test
+  void keyManager_p256Curve_regeneratesOnP256() throws Exception {
+    RaTlsKeyManager km = RaTlsKeyManager.create(new SgxShapedProvider(), CLOCK, new byte[] {1},
+        Duration.ofHours(1), RaTlsCertificates.KeyCurve.P256);
+    X509Certificate first = km.certificate();
+    X509Certificate second = km.regenerate(new byte[] {2});
+    for (X509Certificate c : new X509Certificate[] {first, second}) {
+      assertThat(((java.security.interfaces.ECPublicKey) c.getPublicKey()).getParams().getCurve()
+          .getField().getFieldSize()).isEqualTo(256);
+    }
+    assertThat(second.getPublicKey()).isNotEqualTo(first.getPublicKey());
+  }
+
   static byte[] octets(X509Certificate cert, String oid) {
     return ASN1OctetString.getInstance(cert.getExtensionValue(oid)).getOctets();
   }

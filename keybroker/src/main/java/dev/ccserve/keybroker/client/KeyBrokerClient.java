@@ -9,6 +9,7 @@ import dev.ccserve.api.keybroker.SignServingCertificateRequest;
 import dev.ccserve.api.keybroker.SignServingCertificateResponse;
 import dev.ccserve.attestation.AttestationException;
 import dev.ccserve.attestation.EvidenceProvider;
+import dev.ccserve.attestation.ratls.RaTlsCertificates;
 import dev.ccserve.attestation.ratls.RaTlsKeyManager;
 import dev.ccserve.crypto.key.WrapKey;
 import dev.ccserve.crypto.tls.CertifiedKey;
@@ -43,7 +44,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * Provisions a confidential server from the ccserve key broker: asks for a nonce ({@code
- * Challenge}, on a TLS connection without client certificate), generates a fresh P-384 key pair in
+ * Challenge}, on a TLS connection without client certificate), generates a fresh P-256 key pair in
  * this process (the "in-TEE key"), makes a Gramine-layout RA-TLS certificate for it whose evidence
  * from the {@link EvidenceProvider} is bound to the key and the nonce, connects again with mutual
  * TLS presenting that certificate (verifying the broker's certificate against the broker CA and
@@ -157,7 +158,11 @@ public final class KeyBrokerClient {
     byte[] nonce = challenge();
     RaTlsKeyManager km;
     try {
-      km = RaTlsKeyManager.create(provider, clock, nonce);
+      // P-256, not Gramine's P-384: the broker accepts both, and in the JDK's pure-Java EC code
+      // P-256 halves the cost of the key, the certificate, the CSR and both handshake signatures
+      // (docs/keybroker.md §12).
+      km = RaTlsKeyManager.create(provider, clock, nonce, RaTlsCertificates.DEFAULT_VALIDITY,
+          RaTlsCertificates.KeyCurve.P256);
     } catch (AttestationException e) {
       throw new KeyBrokerException(Kind.CONFIGURATION,
           "evidence provider " + provider.name() + " failed: " + e.getMessage(), e);
