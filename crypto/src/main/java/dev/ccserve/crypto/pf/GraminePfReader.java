@@ -196,6 +196,21 @@ public final class GraminePfReader extends InputStream {
   }
 
   /**
+   * Moves the read position to {@code newPosition} (0 ≤ it ≤ {@link #size()}); the next read
+   * authenticates the node there through the Merkle tree, so several readers of one file can each
+   * decrypt their own part in parallel.
+   *
+   * @throws IllegalArgumentException if {@code newPosition} is outside the file
+   */
+  public void seek(long newPosition) {
+    if (newPosition < 0 || newPosition > size) {
+      throw new IllegalArgumentException("expected a position in [0, " + size + "], found "
+          + newPosition);
+    }
+    position = newPosition;
+  }
+
+  /**
    * Reads and authenticates all remaining plaintext into a new array of exactly that length.
    *
    * @throws ProtectedFileException TOO_LARGE if it does not fit a Java array, or as {@link #read}

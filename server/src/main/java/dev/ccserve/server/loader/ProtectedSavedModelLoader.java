@@ -1,5 +1,6 @@
 package dev.ccserve.server.loader;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.ccserve.crypto.key.WrapKey;
 import dev.ccserve.crypto.pf.GraminePfReader;
 import dev.ccserve.crypto.pf.PathBinding;
@@ -16,34 +17,69 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.tensorflow.proto.SavedModel;
 
 /**
  * Loads a SavedModel version directory whose files are Gramine protected files (PF v2): each file
- * is authenticated and decrypted straight into TensorFlow's {@code ram://} file system, and the
- * SavedModel is loaded from there, so plaintext never reaches disk. Every regular file in the
+ * is authenticated and decrypted into memory only, so plaintext never reaches disk. The graph and
+ * assets go to TensorFlow's {@code ram://} file system and the SavedModel is loaded from there;
+ * the variables, when the model's saver allows it ({@link DirectRestorePlan}), are decrypted on
+ * background threads straight into tensors while TensorFlow loads the graph, and fed to the
+ * restore op (no checkpoint file at all, one copy fewer, the work overlapped); otherwise they go
+ * to {@code ram://} too and TensorFlow restores them from there. Every regular file in the
  * directory must be a protected file (a plaintext file swapped in by the host is refused), and
  * each must be bound to its own path: the embedded path has to end with
  * {@code <model dir>/<version dir>/<relative path>}, so files cannot be swapped within or across
  * versions. After loading, the in-memory copies are released.
  */
 public final class ProtectedSavedModelLoader implements Loader<TfSavedModel> {
+  private static final Logger log = LoggerFactory.getLogger(ProtectedSavedModelLoader.class);
   private static final SecureRandom RANDOM = new SecureRandom();
+  private static final String SAVED_MODEL = "saved_model.pb";
+  private static final String VARIABLES = "variables";
 
   private final Path versionDir;
   private final Supplier<WrapKey> key;
   private final TfSessionOptions options;
   private final RamFileSystem ram;
+  private final int decryptThreads;
 
   public ProtectedSavedModelLoader(Path versionDir, Supplier<WrapKey> key,
       TfSessionOptions options, RamFileSystem ram) {
+    this(versionDir, key, options, ram, defaultDecryptThreads());
+  }
+
+  /**
+   * @param decryptThreads threads that decrypt variables straight into tensors; 0 always restores
+   *     from a ram:// checkpoint (the path taken anyway when the model does not allow the direct
+   *     one)
+   */
+  public ProtectedSavedModelLoader(Path versionDir, Supplier<WrapKey> key,
+      TfSessionOptions options, RamFileSystem ram, int decryptThreads) {
     this.versionDir = versionDir;
     this.key = key;
     this.options = options;
     this.ram = ram;
+    this.decryptThreads = decryptThreads;
+  }
+
+  /**
+   * Threads decrypting variables: system property {@code ccserve.decrypt_threads} (0 forces the
+   * ram:// checkpoint path), else the number of CPUs, at most 4.
+   */
+  static int defaultDecryptThreads() {
+    return Integer.getInteger("ccserve.decrypt_threads",
+        Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())));
   }
 
   @Override
@@ -55,26 +91,52 @@ public final class ProtectedSavedModelLoader implements Loader<TfSavedModel> {
           + "confidential mode so the key broker releases it");
     }
     List<Path> files = regularFiles();
+    for (Path f : files) {
+      if (!GraminePfReader.isProtectedFile(f)) {
+        throw new ServingException(Code.DATA_LOSS, "file " + rel(f) + " in " + versionDir
+            + " is not a protected file; every file of an encrypted model version must be "
+            + "encrypted (was a plaintext file put in its place?)");
+      }
+    }
+    if (!files.contains(versionDir.resolve(SAVED_MODEL))) {
+      throw new ServingException(Code.NOT_FOUND, "protected model version " + versionDir
+          + " has no " + SAVED_MODEL);
+    }
     String ramDir = RamFileSystem.SCHEME + "ccserve/" + HexFormat.of().formatHex(
         RANDOM.generateSeed(8));
-    String bindingPrefix = versionDir.getParent().getFileName() + "/" + versionDir.getFileName();
+    Map<Path, byte[]> early = new HashMap<>();
+    try {
+      Optional<DirectRestorePlan> plan = directRestorePlan(files, k, early);
+      if (plan.isPresent()) {
+        try (DecryptedVariables vars = DecryptedVariables.start(plan.get(),
+            shard -> versionDir.resolve(VARIABLES).resolve(TensorBundleIndex.dataFileName(
+                "variables", shard, plan.get().numShards())), this::binding, k, decryptThreads)) {
+          List<Path> rest = files.stream().filter(f -> !rel(f).startsWith(VARIABLES + "/"))
+              .toList();
+          TfSavedModel m = loadFromRam(rest, k, early, ramDir,
+              b -> vars.feedAndRestore(b.session(), ramDir + "/" + VARIABLES + "/variables"));
+          log.info("{}: variables {}", versionDir, vars.timings());
+          return m;
+        }
+      }
+      return loadFromRam(files, k, early, ramDir, b -> { });
+    } finally {
+      early.values().forEach(b -> Arrays.fill(b, (byte) 0));
+    }
+  }
+
+  /**
+   * Decrypts {@code files} into {@code ram://} (reusing the plaintexts already in {@code early}),
+   * loads the SavedModel from there with {@code afterLoad}, and releases the in-memory files.
+   */
+  private TfSavedModel loadFromRam(List<Path> files, WrapKey k, Map<Path, byte[]> early,
+      String ramDir, TfSavedModel.BundleStep afterLoad) throws ServingException {
     List<String> written = new ArrayList<>();
     byte[] warmup = null;
     try {
       for (Path f : files) {
-        String rel = versionDir.relativize(f).toString().replace('\\', '/');
-        if (!GraminePfReader.isProtectedFile(f)) {
-          throw new ServingException(Code.DATA_LOSS, "file " + rel + " in " + versionDir
-              + " is not a protected file; every file of an encrypted model version must be "
-              + "encrypted (was a plaintext file put in its place?)");
-        }
-        byte[] plain;
-        try {
-          plain = GraminePfReader.decrypt(f, k, PathBinding.suffix(bindingPrefix + "/" + rel));
-        } catch (ProtectedFileException e) {
-          throw new ServingException(Code.DATA_LOSS, "cannot open protected file " + f + ": "
-              + e.getMessage());
-        }
+        String rel = rel(f);
+        byte[] plain = early.containsKey(f) ? early.get(f) : decrypt(f, k);
         try {
           String target = ramDir + "/" + rel;
           ram.write(target, plain);
@@ -86,17 +148,77 @@ public final class ProtectedSavedModelLoader implements Loader<TfSavedModel> {
           Arrays.fill(plain, (byte) 0);
         }
       }
-      if (written.stream().noneMatch(p -> p.endsWith("/saved_model.pb"))) {
-        throw new ServingException(Code.NOT_FOUND, "protected model version " + versionDir
-            + " has no saved_model.pb");
-      }
-      return TfSavedModel.load(ramDir, options, warmup);
+      return TfSavedModel.load(ramDir, options, warmup, afterLoad);
     } finally {
       written.forEach(ram::release);
       if (warmup != null) {
         Arrays.fill(warmup, (byte) 0);
       }
     }
+  }
+
+  /**
+   * The plan to feed the variables straight from the protected checkpoint, when this model allows
+   * one (see {@link DirectRestorePlan}); the plaintexts of saved_model.pb and the index are left
+   * in {@code early}. Empty (with the reason logged) means: restore from a ram:// checkpoint.
+   */
+  private Optional<DirectRestorePlan> directRestorePlan(List<Path> files, WrapKey k,
+      Map<Path, byte[]> early) throws ServingException {
+    Path index = versionDir.resolve(VARIABLES).resolve("variables.index");
+    if (decryptThreads < 1 || !files.contains(index)) {
+      return Optional.empty();
+    }
+    Path pb = versionDir.resolve(SAVED_MODEL);
+    early.put(pb, decrypt(pb, k));
+    early.put(index, decrypt(index, k));
+    TensorBundleIndex.Parsed parsed = TensorBundleIndex.parse(early.get(index));
+    String why = parsed.unsupported();
+    if (parsed.index().isPresent()) {
+      TensorBundleIndex idx = parsed.index().get();
+      DirectRestorePlan.Result r;
+      try {
+        r = DirectRestorePlan.of(SavedModel.parseFrom(early.get(pb)),
+            Set.copyOf(options.savedModelTags()), idx);
+      } catch (InvalidProtocolBufferException e) {
+        r = new DirectRestorePlan.Result(Optional.empty(), SAVED_MODEL + " does not parse");
+      }
+      why = r.unsupported();
+      for (int shard = 0; r.plan().isPresent() && shard < idx.numShards(); shard++) {
+        Path data = versionDir.resolve(VARIABLES).resolve(TensorBundleIndex.dataFileName(
+            "variables", shard, idx.numShards()));
+        if (!files.contains(data)) {
+          r = new DirectRestorePlan.Result(Optional.empty(), "data file " + rel(data)
+              + " is missing");
+          why = r.unsupported();
+        }
+      }
+      if (r.plan().isPresent()) {
+        log.info("{}: decrypting {} variables ({} bytes) straight into tensors", versionDir,
+            r.plan().get().feeds().size(), r.plan().get().bytes());
+        return r.plan();
+      }
+    }
+    log.info("{}: restoring variables from an in-memory ram:// checkpoint: {}", versionDir, why);
+    return Optional.empty();
+  }
+
+  private byte[] decrypt(Path f, WrapKey k) throws ServingException {
+    try {
+      return GraminePfReader.decrypt(f, k, binding(f));
+    } catch (ProtectedFileException e) {
+      throw new ServingException(Code.DATA_LOSS, "cannot open protected file " + f + ": "
+          + e.getMessage());
+    }
+  }
+
+  /** The path {@code f}'s metadata must end with: model dir / version dir / relative path. */
+  private PathBinding binding(Path f) {
+    return PathBinding.suffix(versionDir.getParent().getFileName() + "/"
+        + versionDir.getFileName() + "/" + rel(f));
+  }
+
+  private String rel(Path f) {
+    return versionDir.relativize(f).toString().replace('\\', '/');
   }
 
   private List<Path> regularFiles() throws ServingException {

@@ -53,6 +53,22 @@ public final class TfSavedModel implements AutoCloseable {
    */
   public static TfSavedModel load(String exportDir, TfSessionOptions options, byte[] warmupFile)
       throws ServingException {
+    return load(exportDir, options, warmupFile, b -> { });
+  }
+
+  /** A step run on the freshly loaded bundle, before its signatures are read and it warms up. */
+  @FunctionalInterface
+  public interface BundleStep {
+    void apply(SavedModelBundle bundle) throws ServingException;
+  }
+
+  /**
+   * As {@link #load(String, TfSessionOptions, byte[])}, running {@code afterLoad} on the bundle
+   * first (a protected model's loader restores its variables there); if it fails, the bundle is
+   * closed and its error is thrown (TensorFlow errors mapped to serving codes).
+   */
+  public static TfSavedModel load(String exportDir, TfSessionOptions options, byte[] warmupFile,
+      BundleStep afterLoad) throws ServingException {
     SavedModelBundle b;
     try {
       b = SavedModelBundle.loader(exportDir)
@@ -65,6 +81,18 @@ public final class TfSavedModel implements AutoCloseable {
       }
       throw TfErrors.map("cannot load SavedModel from " + exportDir + " with tags "
           + options.savedModelTags(), e);
+    }
+    try {
+      afterLoad.apply(b);
+    } catch (ServingException e) {
+      b.close();
+      throw e;
+    } catch (RuntimeException e) {
+      b.close();
+      if (!TfErrors.isTensorFlow(e)) {
+        throw e;
+      }
+      throw TfErrors.map("cannot restore the variables of the SavedModel at " + exportDir, e);
     }
     try {
       Map<String, SignatureDef> sigs = new TreeMap<>();
