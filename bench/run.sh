@@ -32,10 +32,10 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 if [[ "$QUICK" == 1 ]]; then
-  MODE=quick; INPROC_S=6; LOAD_RUNS=3; DUR=10s; DUR_B32=15s; REPS=1; PF="--size-mb 50 --runs 3"
+  MODE=quick; INPROC_S=6; LOAD_RUNS=3; DUR=10s; DUR_B32=15s; REPS=1; PF=(--size-mb 50 --runs 3)
   BATCHES="1,8,32"
 else
-  MODE=full; INPROC_S=10; LOAD_RUNS=5; DUR=20s; DUR_B32=30s; REPS=3; PF="--size-mb 100 --runs 5"
+  MODE=full; INPROC_S=10; LOAD_RUNS=5; DUR=20s; DUR_B32=30s; REPS=3; PF=(--size-mb 100 --runs 5)
   BATCHES="1,8,32"
 fi
 WORK="$ROOT/bench/work"
@@ -153,10 +153,15 @@ start_confidential() {
     ccserve model encrypt -w "$CONF/broker/secrets/$MODEL_NAME" -i "$PLAIN/1" \
       -o "$CONF/models/$MODEL_NAME/1" --quiet >&2 || return 1
     ccserve keybroker init --ca "$CONF/broker/ca" --names localhost,127.0.0.1 >&2 || return 1
-    local meas
-    meas="$(ccserve measure 2>/dev/null | grep -oiE '[0-9a-f]{64}' | head -1)"
-    [[ -n "$meas" ]] || return 1
-    cat > "$CONF/policy.yaml" <<EOF
+    ccserve attest quote --attestation simulated --simulated_dir "$CONF/tee" --report_data 00 \
+      --out "$CONF/first-quote.bin" >&2 || return 1
+    touch "$CONF/ready"
+  fi
+  # The measurement changes with every build of the jars: the policy is rewritten each run.
+  local meas
+  meas="$(ccserve measure 2>/dev/null | grep -oiE '[0-9a-f]{64}' | head -1)"
+  [[ -n "$meas" ]] || return 1
+  cat > "$CONF/policy.yaml" <<EOF
 # Written by bench/run.sh. DANGEROUS outside a benchmark: it trusts the SIMULATED TEE.
 entries:
   - name: bench-server
@@ -169,10 +174,6 @@ entries:
     service_names: [$SERVICE]
     allow_no_nonce: false
 EOF
-    ccserve attest quote --attestation simulated --simulated_dir "$CONF/tee" --report_data 00 \
-      --out "$CONF/first-quote.bin" >&2 || return 1
-    touch "$CONF/ready"
-  fi
   local bp
   bp="$(free_port)"
   CCSERVE_SKIP_BUILD=1 "$ROOT/ccserve" keybroker --port "$bp" --secret_prov_port "$(free_port)" \
@@ -189,7 +190,9 @@ if start_confidential; then
   CONF_MODE="confidential (--attestation simulated, key broker, encrypted model, broker-issued TLS certificate)"
   TLSC=(-crt "$CONF/broker/ca/ca_cert.pem" --server_name "$SERVICE")
 else
-  log "confidential server did not start (see $WORK/server-tls.log); measuring TLS only"
+  cp "$WORK/server-tls.log" "$WORK/server-confidential-failed.log" 2>/dev/null || true
+  log "confidential server did not start (see $WORK/server-confidential-failed.log and" \
+    "$WORK/keybroker-server.log); measuring TLS only"
   CONF_MODE="tls-only (--ssl_config_file from ccserve tls oneway; confidential mode failed to start)"
   start_server tls --ssl_config_file "$WORK/tls/ssl.cfg" || exit 1
   TLSC=(-ca "$WORK/tls/ca_cert.pem" --server_name localhost)
@@ -230,8 +233,8 @@ java -Xmx2g -cp "$CP" dev.ccserve.server.bench.InProcessBench --model "$PLAIN/1"
   > "$PARTS/load.json"
 
 # --- other helpers' benchmarks --------------------------------------------------------------
-log "protected-file decrypt (bench/pf/run.sh $PF)"
-if ! bench/pf/run.sh $PF 2> "$WORK/pf.log" | grep '^{' | tail -1 > "$PARTS/pf.json"; then
+log "protected-file decrypt (bench/pf/run.sh ${PF[*]})"
+if ! bench/pf/run.sh "${PF[@]}" 2> "$WORK/pf.log" | grep '^{' | tail -1 > "$PARTS/pf.json"; then
   log "bench/pf/run.sh failed: $(tail -3 "$WORK/pf.log")"
 fi
 if [[ -x bench/keybroker/run.sh ]]; then
