@@ -37,6 +37,8 @@ import java.util.Map;
  */
 final class VerificationCache {
   static final int DEFAULT_CAPACITY = 64;
+  /** The value of a verified signature (the key says everything). */
+  private static final Object VERIFIED = new Object();
 
   private final int capacity;
   private final Map<ByteBuffer, Object> entries;
@@ -55,9 +57,6 @@ final class VerificationCache {
       }
     };
   }
-
-  /** A marker for a verified signature (no data needed beyond the key). */
-  private static final Object VERIFIED = new Object();
 
   /** {@link CertChains#validate}, skipping the signature and path checks for a known chain. */
   CertChains.Validated validate(List<X509Certificate> chain, List<TrustedRoot> roots, Instant at,
@@ -136,7 +135,7 @@ final class VerificationCache {
     entries.put(key, value);
   }
 
-  /** Every certificate of the path valid at {@code at}; an entry past all use is dropped. */
+  /** Whether every certificate of the path is within its validity window at {@code at}. */
   private boolean validAt(CertChains.Validated v, Instant at) {
     Date when = Date.from(at);
     for (X509Certificate c : v.path) {
