@@ -113,6 +113,26 @@ class CertificateAuthorityTest {
   }
 
   @Test
+  void signCsr_signedByAnotherKey_refusedAsInvalidSelfSignature() throws Exception {
+    KeyPair claimed = KeyAlgorithm.EC_P256.generate(new SecureRandom());
+    KeyPair signer = KeyAlgorithm.EC_P256.generate(new SecureRandom());
+    byte[] csr = new org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder(
+        new org.bouncycastle.asn1.x500.X500Name("CN=tee-server"), claimed.getPublic())
+        .build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withECDSA")
+            .build(signer.getPrivate())).getEncoded();
+    assertThatThrownBy(() -> CA.signCsr(csr, List.of("a.test"), Duration.ofHours(1)))
+        .isInstanceOf(TlsMaterialException.class)
+        .hasMessageContaining("expected a CSR with a valid self-signature");
+    // The same request signed by its own key is accepted.
+    byte[] good = new org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder(
+        new org.bouncycastle.asn1.x500.X500Name("CN=tee-server"), claimed.getPublic())
+        .build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA384withECDSA")
+            .build(claimed.getPrivate())).getEncoded();
+    assertThat(CA.signCsr(good, List.of("a.test"), Duration.ofHours(1)).getPublicKey())
+        .isEqualTo(claimed.getPublic());
+  }
+
+  @Test
   void signCsr_garbage_throws() {
     assertThatThrownBy(() -> CA.signCsr(new byte[] {1, 2, 3}, List.of(), Duration.ofHours(1)))
         .hasMessageContaining("expected a DER PKCS#10 certificate request");
