@@ -31,6 +31,15 @@ public final class RestServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RestServer.class);
   public static final String METRICS_PATH = "/monitoring/prometheus/metrics";
 
+  static {
+    // The JDK HTTP server leaves Nagle's algorithm on unless told otherwise: a response written
+    // in two segments then waits for the client's delayed ACK (up to 40 ms on Linux). Read once,
+    // when the JDK's server classes load; an explicit -D setting wins.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+  }
+
   private final HttpServer server;
   private final ExecutorService pool;
 
