@@ -106,7 +106,9 @@ public final class ProtectedSavedModelLoader implements Loader<TfSavedModel> {
         RANDOM.generateSeed(8));
     Map<Path, byte[]> early = new HashMap<>();
     try {
+      long t0 = System.nanoTime();
       Optional<DirectRestorePlan> plan = directRestorePlan(files, k, early);
+      long planMs = (System.nanoTime() - t0) / 1_000_000;
       if (plan.isPresent()) {
         try (DecryptedVariables vars = DecryptedVariables.start(plan.get(),
             shard -> versionDir.resolve(VARIABLES).resolve(TensorBundleIndex.dataFileName(
@@ -115,7 +117,7 @@ public final class ProtectedSavedModelLoader implements Loader<TfSavedModel> {
               .toList();
           TfSavedModel m = loadFromRam(rest, k, early, ramDir,
               b -> vars.feedAndRestore(b.session(), ramDir + "/" + VARIABLES + "/variables"));
-          log.info("{}: variables {}", versionDir, vars.timings());
+          log.info("{}: plan in {} ms, then variables {}", versionDir, planMs, vars.timings());
           return m;
         }
       }
