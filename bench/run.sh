@@ -13,7 +13,8 @@
 #   (--attestation simulated + key broker + encrypted model; TLS-only --ssl_config_file if it
 #   cannot start) at batch 1/32; REST at batch 1; 16 concurrent batch-1 clients without and with
 #   --enable_batching; then encrypted vs plain model load time (one JVM), protected-file decrypt
-#   MB/s (bench/pf/run.sh) and key release p50 (bench/keybroker/run.sh when present).
+#   MB/s (bench/pf/run.sh), key release p50 (bench/keybroker/run.sh when present) and server
+#   time to ready, confidential vs plain (bench/keybroker/ready.sh, real processes).
 #   Every served pass also records the serving process's CPU time. Writes latest.json (headline
 #   keys, targets with pass/miss, the full table per round) and latest.png. One thing runs at a
 #   time; client and server share the cores, as they would on one host. See docs/benchmarks.md.
@@ -245,6 +246,11 @@ if [[ -x bench/keybroker/run.sh ]]; then
 else
   log "bench/keybroker/run.sh not present: key_release_p50_ms is missing"
 fi
+
+log "server time to ready (bench/keybroker/ready.sh)"
+bench/keybroker/ready.sh --out "$WORK/ttr-out.json" 2> "$WORK/ttr.log" \
+  | grep '^{' | tail -1 > "$PARTS/ttr.json" \
+  || log "bench/keybroker/ready.sh failed: $(tail -3 "$WORK/ttr.log")"
 
 echo "{\"load_end\":\"$(loadavg)\",\"confidential_mode\":\"$CONF_MODE\"}" > "$PARTS/meta-end.json"
 python3 bench/lib/summarize.py "$PARTS" "$OUTDIR/latest.json"

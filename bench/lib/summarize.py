@@ -83,11 +83,14 @@ res = {
 pf = read(os.path.join(parts, "pf.json"))
 kb = read(os.path.join(parts, "keybroker.json"))
 load = read(os.path.join(parts, "load.json"))
+ttr = read(os.path.join(parts, "ttr.json"))
 key_release = next((v for k, v in kb.items() if "p50" in k and isinstance(v, (int, float))), None)
 res.update({
     "decrypt_mb_s": rnd(pf.get("decrypt_mb_s"), 1),
     "encrypted_load_ratio": rnd(ratio(load.get("encrypted_load_ms"), load.get("plain_load_ms"))),
     "key_release_p50_ms": rnd(key_release),
+    "time_to_ready_ms": ttr.get("time_to_ready_p50_ms"),
+    "time_to_ready_plain_ms": ttr.get("time_to_ready_plain_p50_ms"),
     "inprocess_images_per_s": rnd(per_round(
         lambda d: d["inprocess"].get("raw_b32_images_per_s")), 2),
 })
@@ -117,6 +120,8 @@ targets = {
     "batching_gain": (">=", 1.4),
     "added_p50_ms": ("<=", 1.0),
     "rest_vs_grpc": (">=", 0.9),
+    "encrypted_load_ratio": ("<=", 1.15),
+    "key_release_p50_ms": ("<=", 100.0),
 }
 verdicts = {}
 for k, (op, t) in targets.items():
@@ -141,6 +146,7 @@ table = {
     "batcher": read(os.path.join(parts, "batching-metrics.json")),
     "pf": pf,
     "keybroker": kb or "missing (bench/keybroker/run.sh not present or failed)",
+    "time_to_ready": ttr or "missing (bench/keybroker/ready.sh failed)",
     "per_round": R,
 }
 meta = {**read(os.path.join(parts, "meta.json")), **read(os.path.join(parts, "meta-end.json"))}
