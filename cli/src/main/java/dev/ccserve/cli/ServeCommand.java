@@ -151,6 +151,31 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
 
   @Mixin ConfidentialOptions confidential;
 
+  /** Throw-away nodes decrypted at start: enough for the JIT to compile the AES-GCM path. */
+  private static final int CIPHER_WARM_UP_NODES = 8192;
+
+  /**
+   * Loads TensorFlow's native library (about a second) and, for encrypted models, lets the JIT
+   * compile the protected-file decryption (a cold JVM decrypts the first ~100 MB several times
+   * slower) on another thread, while the ports open and, in confidential mode, the TEE attests and
+   * the broker answers, which need neither. The JVM's class initialisation makes a concurrent
+   * first use of TensorFlow wait rather than load it twice.
+   */
+  private static void warmUpInBackground(boolean encryptedModels) {
+    Thread t = new Thread(() -> {
+      try {
+        org.tensorflow.TensorFlow.version();
+        if (encryptedModels) {
+          dev.ccserve.crypto.pf.GraminePfReader.warmUp(CIPHER_WARM_UP_NODES);
+        }
+      } catch (Throwable e) {
+        // Only a head start: the model load reports any real problem.
+      }
+    }, "ccserve-warm-up");
+    t.setDaemon(true);
+    t.start();
+  }
+
   @Override
   public Integer call() throws Exception {
     ServerOptions options = options();
@@ -160,6 +185,7 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
     Optional<BatchingParameters> batching = batchingParameters();
     java.util.function.Function<String, WrapKey> keys;
     ShutdownSignal signal = ShutdownSignal.install();
+    warmUpInBackground(confidential.enabled() || modelKeyFile != null);
     if (confidential.enabled()) {
       ConfidentialOptions.Provisioned p = confidential.provision(modelNames(options),
           Clock.systemUTC());

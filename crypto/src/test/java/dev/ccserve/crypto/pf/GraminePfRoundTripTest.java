@@ -44,6 +44,12 @@ class GraminePfRoundTripTest {
   }
 
   @Test
+  void warmUp_everyThrowAwayNodeAuthenticates() {
+    assertThat(GraminePfReader.warmUp(300)).isEqualTo(300);
+    assertThat(GraminePfReader.warmUp(0)).isZero();
+  }
+
+  @Test
   void seek_anyPosition_readsTheSameBytesAsSequentialRead() throws IOException {
     byte[] plain = plaintext(TWO_LEVEL_SIZE, 11);
     Path f = encrypt(plain, tmp.resolve("seek.bin"), "seek.bin");
