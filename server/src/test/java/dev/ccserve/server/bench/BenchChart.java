@@ -60,7 +60,8 @@ public final class BenchChart {
       } else {
         double d = v.asDouble();
         boolean hasTarget = !Double.isNaN(b.target());
-        g.setColor(!hasTarget ? Color.GRAY : d >= b.target() ? new Color(40, 160, 60)
+        boolean met = b.atLeast() ? d >= b.target() : d <= b.target();
+        g.setColor(!hasTarget ? Color.GRAY : met ? new Color(40, 160, 60)
             : new Color(200, 50, 50));
         g.fillRect(x0, y + 5, (int) (Math.min(d, scaleMax) / scaleMax * barMax), 22);
         g.setColor(Color.BLACK);
@@ -72,7 +73,7 @@ public final class BenchChart {
               new float[] {4f, 3f}, 0f));
           g.drawLine(tx, y, tx, y + 32);
           g.setStroke(new BasicStroke(1f));
-          g.drawString("target " + b.target(), tx + 4, y + 44);
+          g.drawString("target " + (b.atLeast() ? ">= " : "<= ") + b.target(), tx + 4, y + 44);
         }
       }
       y += 50;

@@ -132,8 +132,12 @@ public final class InProcessBench {
     return new double[] {median(tput), median(lat), cpuMsPerImage};
   }
 
-  /** {plain ms, encrypted ms}: medians, loads alternated in this JVM, warm-up off. */
+  /**
+   * {plain ms, encrypted ms}: medians, loads alternated in this JVM, model warm-up off. The
+   * protected-file cipher is JIT-warmed first, as {@code ccserve serve} does while it attests.
+   */
   static double[] loadTimes(Path plain, Path enc, Path keyFile, int runs) throws Exception {
+    dev.ccserve.crypto.pf.GraminePfReader.warmUp(8192);
     WrapKey key = WrapKey.readFrom(keyFile);
     TfSessionOptions so = new TfSessionOptions(0, 0, List.of("serve"), false, false);
     var loaders = Loaders.create(so, name -> key, false);
