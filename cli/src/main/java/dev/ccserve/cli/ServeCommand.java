@@ -166,6 +166,10 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
       try {
         org.tensorflow.TensorFlow.version();
         if (encryptedModels) {
+          // The encrypted loader parses saved_model.pb itself: load those proto classes now.
+          org.tensorflow.proto.SavedModel.parseFrom(org.tensorflow.proto.SavedModel.newBuilder()
+              .addMetaGraphs(org.tensorflow.proto.MetaGraphDef.getDefaultInstance()).build()
+              .toByteArray());
           dev.ccserve.crypto.pf.GraminePfReader.warmUp(CIPHER_WARM_UP_NODES);
         }
       } catch (Throwable e) {
