@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -102,28 +103,118 @@ public final class ProtectedSavedModelLoader implements Loader<TfSavedModel> {
       throw new ServingException(Code.NOT_FOUND, "protected model version " + versionDir
           + " has no " + SAVED_MODEL);
     }
-    String ramDir = RamFileSystem.SCHEME + "ccserve/" + HexFormat.of().formatHex(
-        RANDOM.generateSeed(8));
-    Map<Path, byte[]> early = new HashMap<>();
-    try {
-      long t0 = System.nanoTime();
-      Optional<DirectRestorePlan> plan = directRestorePlan(files, k, early);
-      long planMs = (System.nanoTime() - t0) / 1_000_000;
-      if (plan.isPresent()) {
-        try (DecryptedVariables vars = DecryptedVariables.start(plan.get(),
-            shard -> versionDir.resolve(VARIABLES).resolve(TensorBundleIndex.dataFileName(
-                "variables", shard, plan.get().numShards())), this::binding, k, decryptThreads)) {
-          List<Path> rest = files.stream().filter(f -> !rel(f).startsWith(VARIABLES + "/"))
-              .toList();
-          TfSavedModel m = loadFromRam(rest, k, early, ramDir,
-              b -> vars.feedAndRestore(b.session(), ramDir + "/" + VARIABLES + "/variables"));
-          log.info("{}: plan in {} ms, then variables {}", versionDir, planMs, vars.timings());
-          return m;
-        }
+    Path index = versionDir.resolve(VARIABLES).resolve("variables.index");
+    if (decryptThreads >= 1 && files.contains(index)) {
+      Optional<TfSavedModel> m = loadWithDirectRestore(files, k);
+      if (m.isPresent()) {
+        return m.get();
       }
-      return loadFromRam(files, k, early, ramDir, b -> { });
-    } finally {
-      early.values().forEach(b -> Arrays.fill(b, (byte) 0));
+    }
+    return loadFromRam(files, k, new HashMap<>(), newRamDir(), b -> { });
+  }
+
+  private static String newRamDir() {
+    return RamFileSystem.SCHEME + "ccserve/" + HexFormat.of().formatHex(RANDOM.generateSeed(8));
+  }
+
+  /**
+   * The direct path, speculatively: TensorFlow starts loading the graph (every file but the
+   * variables, from {@code ram://}) on its own thread at once, while this thread reads the
+   * checkpoint index, checks the plan and starts decrypting the variables; the graph thread then
+   * feeds them to the restore op. Empty when the model does not allow it (the graph thread's
+   * bundle is closed; the caller restores from a {@code ram://} checkpoint instead).
+   */
+  private Optional<TfSavedModel> loadWithDirectRestore(List<Path> files, WrapKey k)
+      throws ServingException {
+    long t0 = System.nanoTime();
+    Path pb = versionDir.resolve(SAVED_MODEL);
+    byte[] pbPlain = decrypt(pb, k);
+    byte[] pbForPlan = pbPlain.clone(); // the graph thread wipes its copy once written
+    String ramDir = newRamDir();
+    List<Path> graphFiles = files.stream().filter(f -> !rel(f).startsWith(VARIABLES + "/"))
+        .toList();
+    CompletableFuture<Optional<DecryptedVariables>> variables = new CompletableFuture<>();
+    CompletableFuture<TfSavedModel> model = new CompletableFuture<>();
+    Map<Path, byte[]> graphEarly = new HashMap<>(Map.of(pb, pbPlain));
+    Thread graph = new Thread(() -> {
+      try {
+        model.complete(loadFromRam(graphFiles, k, graphEarly, ramDir, b -> {
+          Optional<DecryptedVariables> v = join(variables); // null: planning failed
+          if (v == null || v.isEmpty()) {
+            throw new ServingException(Code.ABORTED, "no direct restore for this model");
+          }
+          v.get().feedAndRestore(b.session(), ramDir + "/" + VARIABLES + "/variables");
+        }));
+      } catch (Throwable e) {
+        model.completeExceptionally(e);
+      }
+    }, "ccserve-load-graph");
+    graph.setDaemon(true);
+    graph.start();
+    DecryptedVariables vars = null;
+    long planMs;
+    try {
+      Optional<DirectRestorePlan> plan;
+      try {
+        plan = directRestorePlan(files, k, pbForPlan);
+      } finally {
+        Arrays.fill(pbForPlan, (byte) 0);
+      }
+      planMs = (System.nanoTime() - t0) / 1_000_000;
+      if (plan.isPresent()) {
+        DirectRestorePlan p = plan.get();
+        vars = DecryptedVariables.start(p, shard -> versionDir.resolve(VARIABLES).resolve(
+            TensorBundleIndex.dataFileName("variables", shard, p.numShards())), this::binding,
+            k, decryptThreads);
+      }
+      variables.complete(Optional.ofNullable(vars));
+    } catch (ServingException | RuntimeException e) {
+      variables.completeExceptionally(e);
+      closeQuietly(join(model));
+      throw e;
+    }
+    try (DecryptedVariables closeLast = vars) {
+      if (vars == null) {
+        closeQuietly(join(model)); // the graph thread fails with ABORTED; nothing to keep
+        return Optional.empty();
+      }
+      TfSavedModel m = get(model);
+      log.info("{}: plan in {} ms, then variables {}", versionDir, planMs, vars.timings());
+      return Optional.of(m);
+    }
+  }
+
+  /** The value, or null when it completed exceptionally (that error is reported elsewhere). */
+  private static <T> T join(CompletableFuture<T> f) {
+    try {
+      return f.join();
+    } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+      return null;
+    }
+  }
+
+  /** The value of {@code f}, or the ServingException (or unchecked exception) it failed with. */
+  private static <T> T get(CompletableFuture<T> f) throws ServingException {
+    try {
+      return f.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof ServingException se) {
+        throw se;
+      }
+      if (c instanceof RuntimeException re) {
+        throw re;
+      }
+      if (c instanceof Error err) {
+        throw err;
+      }
+      throw new ServingException(Code.INTERNAL, "loading the graph failed: " + c);
+    }
+  }
+
+  private static void closeQuietly(TfSavedModel m) {
+    if (m != null) {
+      m.close();
     }
   }
 
@@ -165,21 +256,17 @@ public final class ProtectedSavedModelLoader implements Loader<TfSavedModel> {
    * in {@code early}. Empty (with the reason logged) means: restore from a ram:// checkpoint.
    */
   private Optional<DirectRestorePlan> directRestorePlan(List<Path> files, WrapKey k,
-      Map<Path, byte[]> early) throws ServingException {
+      byte[] savedModelPb) throws ServingException {
     Path index = versionDir.resolve(VARIABLES).resolve("variables.index");
-    if (decryptThreads < 1 || !files.contains(index)) {
-      return Optional.empty();
-    }
-    Path pb = versionDir.resolve(SAVED_MODEL);
-    early.put(pb, decrypt(pb, k));
-    early.put(index, decrypt(index, k));
-    TensorBundleIndex.Parsed parsed = TensorBundleIndex.parse(early.get(index));
+    byte[] indexPlain = decrypt(index, k);
+    TensorBundleIndex.Parsed parsed = TensorBundleIndex.parse(indexPlain);
+    Arrays.fill(indexPlain, (byte) 0);
     String why = parsed.unsupported();
     if (parsed.index().isPresent()) {
       TensorBundleIndex idx = parsed.index().get();
       DirectRestorePlan.Result r;
       try {
-        r = DirectRestorePlan.of(SavedModel.parseFrom(early.get(pb)),
+        r = DirectRestorePlan.of(SavedModel.parseFrom(savedModelPb),
             Set.copyOf(options.savedModelTags()), idx);
       } catch (InvalidProtocolBufferException e) {
         r = new DirectRestorePlan.Result(Optional.empty(), SAVED_MODEL + " does not parse");

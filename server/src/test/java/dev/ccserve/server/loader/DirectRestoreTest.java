@@ -235,6 +235,57 @@ class DirectRestoreTest {
         .hasMessageContaining("cannot open protected file");
   }
 
+  @Test
+  void modelWithInitOp_fallsBackToRamCheckpointAfterTheSpeculativeGraphLoad() throws Exception {
+    // A copy of the plaintext model whose meta graph gains a legacy init op that does something
+    // (a NoOp waiting on a constant), which rules the direct restore out once the plan is read.
+    Path plainCopy = tmp.resolve("init-plain/tiny/1");
+    Files.createDirectories(plainCopy.resolve("variables"));
+    for (String rel : List.of("variables/variables.index",
+        "variables/variables.data-00000-of-00001")) {
+      Files.copy(plain.resolve(rel), plainCopy.resolve(rel));
+    }
+    SavedModel sm = SavedModel.parseFrom(Files.readAllBytes(plain.resolve("saved_model.pb")));
+    MetaGraphDef mg = sm.getMetaGraphs(0);
+    MetaGraphDef withInit = mg.toBuilder()
+        .setGraphDef(mg.getGraphDef().toBuilder().addNode(NodeDef.newBuilder()
+            .setName("legacy_init").setOp("NoOp").addInput("^save/Const")))
+        .putCollectionDef("legacy_init_op", CollectionDef.newBuilder().setNodeList(
+            CollectionDef.NodeList.newBuilder().addValue("legacy_init")).build()).build();
+    Files.write(plainCopy.resolve("saved_model.pb"),
+        sm.toBuilder().setMetaGraphs(0, withInit).build().toByteArray());
+    assertThat(DirectRestorePlan.of(withInit, index()).unsupported()).contains("init op");
+    Path out = tmp.resolve("init-enc/tiny/1");
+    Files.createDirectories(out.getParent());
+    ProtectedDirectory.encrypt(plainCopy, out, "tiny/1", KEY, RANDOM, (d, t) -> { });
+
+    Map<String, TensorProto> in = Map.of("input", images(4));
+    try (TfSavedModel m = new ProtectedSavedModelLoader(out, () -> KEY, OPTIONS, ram, 2).load();
+        TfSavedModel p = TfSavedModel.load(plain.toString(), OPTIONS)) {
+      assertThat(m.predict("serving_default", in, List.of(), 0))
+          .isEqualTo(p.predict("serving_default", in, List.of(), 0));
+    }
+  }
+
+  @Test
+  void directRestore_tamperedIndex_failsWithDataLossWhileTheGraphLoads() throws Exception {
+    Path copy = copyEncrypted("tampered-index");
+    Path index = copy.resolve("variables/variables.index");
+    byte[] b = Files.readAllBytes(index);
+    b[b.length / 2] ^= 0x01;
+    Files.write(index, b);
+    int threadsBefore = Thread.activeCount();
+    assertThatThrownBy(() -> new ProtectedSavedModelLoader(copy, () -> KEY, OPTIONS, ram, 2)
+        .load())
+        .isInstanceOfSatisfying(ServingException.class,
+            e -> assertThat(e.code()).isEqualTo(Code.DATA_LOSS))
+        .hasMessageContaining("variables.index");
+    // The speculative graph thread has finished (its bundle closed) by the time load() throws.
+    assertThat(Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().equals("ccserve-load-graph"))).isEmpty();
+    assertThat(Thread.activeCount()).isLessThanOrEqualTo(threadsBefore + 1);
+  }
+
   static TensorProto images(int seed) {
     int n = 1 * 224 * 224 * 3;
     ByteBuffer bb = ByteBuffer.allocate(n * 4).order(ByteOrder.LITTLE_ENDIAN);
