@@ -14,10 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.spec.ECGenParameterSpec;
-import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -32,11 +29,11 @@ class VerificationCacheTest {
   /** Collateral set A's TCB Info / QE Identity nextUpdate. */
   private static final Instant A_END = Instant.parse("2025-07-19T10:01:18Z");
 
-  private final AtomicReference<Instant> now = new AtomicReference<>(AB_AT);
+  private final MutableClock clock = new MutableClock(AB_AT);
   private final DcapCollateral good = collateral();
   private final AtomicReference<DcapCollateral> served = new AtomicReference<>(good);
   private final DcapQuoteVerifier verifier = DcapQuoteVerifier.intelPinned(
-      request -> served.get(), new SettableClock(now));
+      request -> served.get(), clock);
 
   private static DcapCollateral collateral() {
     try {
@@ -81,21 +78,21 @@ class VerificationCacheTest {
   @Test
   void verify_cacheHitAfterNextUpdate_collateralExpired() throws Exception {
     warm();
-    now.set(A_END.plusSeconds(1));
+    clock.now = A_END.plusSeconds(1);
     assertThat(failure().reason()).isEqualTo(Reason.COLLATERAL_EXPIRED);
   }
 
   @Test
   void verify_cacheHitBeforeIssueDate_collateralExpired() throws Exception {
     warm();
-    now.set(Instant.parse("2025-06-19T10:56:10Z"));
+    clock.now = Instant.parse("2025-06-19T10:56:10Z");
     assertThat(failure().reason()).isEqualTo(Reason.COLLATERAL_EXPIRED);
   }
 
   @Test
   void verify_cachedPckChainAfterLeafNotAfter_certChainInvalid() throws Exception {
     warm();
-    now.set(Instant.parse("2040-01-01T00:00:00Z")); // after every certificate of the chain
+    clock.now = Instant.parse("2040-01-01T00:00:00Z"); // after every certificate of the chain
     AttestationException e = failure();
     assertThat(e.reason()).as(e.getMessage()).isEqualTo(Reason.CERT_CHAIN_INVALID);
     assertThat(e.step()).isEqualTo("pck_chain");
@@ -192,27 +189,4 @@ class VerificationCacheTest {
     return g.generateKeyPair();
   }
 
-  /** A clock whose instant the test sets. */
-  private static final class SettableClock extends Clock {
-    private final AtomicReference<Instant> now;
-
-    SettableClock(AtomicReference<Instant> now) {
-      this.now = now;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
-  }
 }
