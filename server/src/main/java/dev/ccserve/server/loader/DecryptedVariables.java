@@ -6,6 +6,7 @@ import dev.ccserve.crypto.pf.PathBinding;
 import dev.ccserve.crypto.pf.ProtectedFileException;
 import dev.ccserve.server.core.Code;
 import dev.ccserve.server.core.ServingException;
+import dev.ccserve.server.runtime.TfPartialRun;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -39,6 +40,8 @@ final class DecryptedVariables implements AutoCloseable {
   private final long started = System.nanoTime();
   private final java.util.concurrent.atomic.AtomicLong decryptedAt = new java.util.concurrent.atomic.AtomicLong();
   private long graphLoadedAt;
+  private long executorsReadyAt;
+  private String partialRunRefused;
   private long restoredAt;
 
   private DecryptedVariables(DirectRestorePlan plan) {
@@ -137,24 +140,52 @@ final class DecryptedVariables implements AutoCloseable {
     }
   }
 
-  /** Waits for the decryption, feeds the tensors and runs the plan's restore op in {@code s}. */
+  /**
+   * Waits for the decryption, feeds the tensors and runs the plan's restore op in {@code s}. The
+   * restore's executors are built and started first, as a {@link TfPartialRun}, while the
+   * decryption threads are still at work (building them is most of a first run's cost); when
+   * partial runs are unavailable, this waits and runs the restore op as one ordinary run.
+   */
   void feedAndRestore(Session s, String missingPrefix) throws ServingException {
     graphLoadedAt = System.nanoTime();
-    awaitDecryption();
-    Session.Runner r = s.runner();
     List<DirectRestorePlan.Feed> feeds = plan.feeds();
-    for (int i = 0; i < feeds.size(); i++) {
-      r.feed(feeds.get(i).node(), feeds.get(i).output(), tensors[i]);
+    List<TfPartialRun.Endpoint> inputs = new ArrayList<>(feeds.size() + 1);
+    for (DirectRestorePlan.Feed f : feeds) {
+      inputs.add(new TfPartialRun.Endpoint(f.node(), f.output()));
     }
+    TfPartialRun.Endpoint prefixInput = TfPartialRun.Endpoint.parse(plan.filenameTensor());
+    inputs.add(prefixInput);
+    TfPartialRun run = null;
+    if (TfPartialRun.available()) {
+      try {
+        run = TfPartialRun.setup(s, inputs, List.of(plan.restoreOp()));
+      } catch (RuntimeException e) {
+        partialRunRefused = e.getMessage();
+      }
+    } else {
+      partialRunRefused = TfPartialRun.unavailable();
+    }
+    executorsReadyAt = System.nanoTime();
     // The prefix is fed a path that does not exist: should anything still try to read the
     // checkpoint file, the restore fails instead of reading something else.
-    try (org.tensorflow.types.TString prefix =
-        org.tensorflow.types.TString.scalarOf(missingPrefix)) {
-      String f = plan.filenameTensor();
-      int colon = f.lastIndexOf(':');
-      r.feed(colon < 0 ? f : f.substring(0, colon),
-          colon < 0 ? 0 : Integer.parseInt(f.substring(colon + 1)), prefix);
-      r.addTarget(plan.restoreOp()).run();
+    try (TfPartialRun closeLast = run;
+        org.tensorflow.types.TString prefix =
+            org.tensorflow.types.TString.scalarOf(missingPrefix)) {
+      awaitDecryption();
+      if (run != null) {
+        int[] all = new int[inputs.size()];
+        Arrays.setAll(all, i -> i);
+        Tensor[] values = Arrays.copyOf(tensors, inputs.size());
+        values[feeds.size()] = prefix;
+        run.feed(all, values);
+      } else {
+        Session.Runner r = s.runner();
+        for (int i = 0; i < feeds.size(); i++) {
+          r.feed(feeds.get(i).node(), feeds.get(i).output(), tensors[i]);
+        }
+        r.feed(prefixInput.node(), prefixInput.index(), prefix);
+        r.addTarget(plan.restoreOp()).run();
+      }
     }
     restoredAt = System.nanoTime();
   }
@@ -162,8 +193,10 @@ final class DecryptedVariables implements AutoCloseable {
   /** Milliseconds from {@link #start}: decryption done, graph loaded, variables restored. */
   String timings() {
     return String.format(java.util.Locale.ROOT, "decrypted on %d thread(s) in %d ms, graph "
-        + "loaded in %d ms, restore done at %d ms", work.size(), ms(decryptedAt.get()),
-        ms(graphLoadedAt), ms(restoredAt));
+        + "loaded in %d ms, restore %s at %d ms, done at %d ms", work.size(),
+        ms(decryptedAt.get()), ms(graphLoadedAt), partialRunRefused == null
+            ? "executors ready" : "run as one ordinary run (no partial run: "
+            + partialRunRefused + "); started", ms(executorsReadyAt), ms(restoredAt));
   }
 
   private long ms(long at) {

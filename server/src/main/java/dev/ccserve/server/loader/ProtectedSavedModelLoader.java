@@ -54,6 +54,7 @@ public final class ProtectedSavedModelLoader implements Loader<TfSavedModel> {
   private final TfSessionOptions options;
   private final RamFileSystem ram;
   private final int decryptThreads;
+  private volatile String lastRestore = "";
 
   public ProtectedSavedModelLoader(Path versionDir, Supplier<WrapKey> key,
       TfSessionOptions options, RamFileSystem ram) {
@@ -61,9 +62,9 @@ public final class ProtectedSavedModelLoader implements Loader<TfSavedModel> {
   }
 
   /**
-   * @param decryptThreads threads that decrypt variables straight into tensors; 0 always restores
-   *     from a ram:// checkpoint (the path taken anyway when the model does not allow the direct
-   *     one)
+   * @param decryptThreads threads that decrypt variables straight into tensors; {@link #AUTO}
+   *     picks them by the variables' size ({@link #autoDecryptThreads}); 0 always restores from a
+   *     ram:// checkpoint (the path taken anyway when the model does not allow the direct one)
    */
   public ProtectedSavedModelLoader(Path versionDir, Supplier<WrapKey> key,
       TfSessionOptions options, RamFileSystem ram, int decryptThreads) {
@@ -74,17 +75,39 @@ public final class ProtectedSavedModelLoader implements Loader<TfSavedModel> {
     this.decryptThreads = decryptThreads;
   }
 
+  /** {@code decryptThreads} value: choose by the variables' size. */
+  public static final int AUTO = -1;
+
+  /** Variable bytes one decryption thread takes on, for {@link #AUTO}. */
+  static final long BYTES_PER_DECRYPT_THREAD = 128L << 20;
+
   /**
    * Threads decrypting variables: system property {@code ccserve.decrypt_threads} (0 forces the
-   * ram:// checkpoint path), else the number of CPUs, at most 4.
+   * ram:// checkpoint path), else {@link #AUTO}.
    */
   static int defaultDecryptThreads() {
-    return Integer.getInteger("ccserve.decrypt_threads",
-        Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())));
+    return Integer.getInteger("ccserve.decrypt_threads", AUTO);
+  }
+
+  /**
+   * One thread per {@value #BYTES_PER_DECRYPT_THREAD}-byte share of the variables, at least 1 and
+   * at most the CPUs (and 4). The graph thread's load and restore set-up take a roughly fixed
+   * time, on this model size about what one thread needs to decrypt 128 MiB (≈ 600 MB/s per
+   * core with the JDK's AES-GCM): more threads than that finish no sooner, they only take CPU
+   * from the graph thread, which is the critical path.
+   */
+  static int autoDecryptThreads(long variableBytes, int cpus) {
+    long wanted = (variableBytes + BYTES_PER_DECRYPT_THREAD - 1) / BYTES_PER_DECRYPT_THREAD;
+    return (int) Math.max(1, Math.min(wanted, Math.min(4, cpus)));
   }
 
   @Override
   public TfSavedModel load() throws ServingException {
+    if (decryptThreads < AUTO) {
+      throw new ServingException(Code.INVALID_ARGUMENT, "-Dccserve.decrypt_threads must be a "
+          + "number of threads, 0 (restore from a ram:// checkpoint) or -1 (choose by the "
+          + "variables' size), not " + decryptThreads);
+    }
     WrapKey k = key.get();
     if (k == null) {
       throw new ServingException(Code.FAILED_PRECONDITION, versionDir + " holds protected "
@@ -104,7 +127,7 @@ public final class ProtectedSavedModelLoader implements Loader<TfSavedModel> {
           + " has no " + SAVED_MODEL);
     }
     Path index = versionDir.resolve(VARIABLES).resolve("variables.index");
-    if (decryptThreads >= 1 && files.contains(index)) {
+    if (decryptThreads != 0 && files.contains(index)) {
       Optional<TfSavedModel> m = loadWithDirectRestore(files, k);
       if (m.isPresent()) {
         return m.get();
@@ -165,7 +188,8 @@ public final class ProtectedSavedModelLoader implements Loader<TfSavedModel> {
         DirectRestorePlan p = plan.get();
         vars = DecryptedVariables.start(p, shard -> versionDir.resolve(VARIABLES).resolve(
             TensorBundleIndex.dataFileName("variables", shard, p.numShards())), this::binding,
-            k, decryptThreads);
+            k, decryptThreads == AUTO ? autoDecryptThreads(p.bytes(),
+                Runtime.getRuntime().availableProcessors()) : decryptThreads);
       }
       variables.complete(Optional.ofNullable(vars));
     } catch (ServingException | RuntimeException e) {
@@ -179,7 +203,8 @@ public final class ProtectedSavedModelLoader implements Loader<TfSavedModel> {
         return Optional.empty();
       }
       TfSavedModel m = get(model);
-      log.info("{}: plan in {} ms, then variables {}", versionDir, planMs, vars.timings());
+      lastRestore = "plan in " + planMs + " ms, then variables " + vars.timings();
+      log.info("{}: {}", versionDir, lastRestore);
       return Optional.of(m);
     }
   }
@@ -316,6 +341,11 @@ public final class ProtectedSavedModelLoader implements Loader<TfSavedModel> {
     } catch (IOException e) {
       throw new ServingException(Code.NOT_FOUND, "cannot list " + versionDir + ": " + e);
     }
+  }
+
+  /** How the last direct restore went (the log line's text); empty before one. For tests. */
+  String lastRestore() {
+    return lastRestore;
   }
 
   @Override

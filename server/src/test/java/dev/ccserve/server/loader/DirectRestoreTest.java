@@ -181,9 +181,14 @@ class DirectRestoreTest {
     Map<String, TensorProto> direct;
     Map<String, TensorProto> viaRam;
     Map<String, TensorProto> fromPlain;
-    try (TfSavedModel m = new ProtectedSavedModelLoader(enc, () -> KEY, OPTIONS, ram, 2).load()) {
+    ProtectedSavedModelLoader directLoader =
+        new ProtectedSavedModelLoader(enc, () -> KEY, OPTIONS, ram, 2);
+    try (TfSavedModel m = directLoader.load()) {
       direct = m.predict("serving_default", in, List.of(), 0);
     }
+    // The restore's executors were built as a partial run while the variables were decrypted.
+    assertThat(directLoader.lastRestore()).contains("on 2 thread(s)", "executors ready")
+        .doesNotContain("ordinary run");
     try (TfSavedModel m = new ProtectedSavedModelLoader(enc, () -> KEY, OPTIONS, ram, 0).load()) {
       viaRam = m.predict("serving_default", in, List.of(), 0);
     }
@@ -197,6 +202,33 @@ class DirectRestoreTest {
       assertThat(m.predict("serving_default", Map.of("input", images(3)), List.of(), 0))
           .isNotEqualTo(direct);
     }
+  }
+
+  @Test
+  void decryptThreads_auto_oneThreadPer128MiB_cappedByCpus() {
+    long mib = 1L << 20;
+    assertThat(ProtectedSavedModelLoader.autoDecryptThreads(0, 2)).isEqualTo(1);
+    assertThat(ProtectedSavedModelLoader.autoDecryptThreads(100 * mib, 2)).isEqualTo(1);
+    assertThat(ProtectedSavedModelLoader.autoDecryptThreads(129 * mib, 2)).isEqualTo(2);
+    assertThat(ProtectedSavedModelLoader.autoDecryptThreads(300 * mib, 2)).isEqualTo(2);
+    assertThat(ProtectedSavedModelLoader.autoDecryptThreads(300 * mib, 8)).isEqualTo(3);
+    assertThat(ProtectedSavedModelLoader.autoDecryptThreads(4096 * mib, 16)).isEqualTo(4);
+    assertThat(ProtectedSavedModelLoader.autoDecryptThreads(4096 * mib, 1)).isEqualTo(1);
+  }
+
+  @Test
+  void decryptThreads_auto_loadsDirectly_andANegativeCountIsRefused() throws Exception {
+    ProtectedSavedModelLoader auto = new ProtectedSavedModelLoader(enc, () -> KEY, OPTIONS, ram,
+        ProtectedSavedModelLoader.AUTO);
+    try (TfSavedModel m = auto.load()) {
+      assertThat(m.signatures()).containsKey("serving_default");
+    }
+    assertThat(auto.lastRestore()).contains("on 1 thread(s)");
+    assertThatThrownBy(() -> new ProtectedSavedModelLoader(enc, () -> KEY, OPTIONS, ram, -2)
+        .load())
+        .isInstanceOfSatisfying(ServingException.class,
+            e -> assertThat(e.code()).isEqualTo(Code.INVALID_ARGUMENT))
+        .hasMessageContaining("ccserve.decrypt_threads").hasMessageContaining("not -2");
   }
 
   @Test
