@@ -33,10 +33,10 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 if [[ "$QUICK" == 1 ]]; then
-  MODE=quick; INPROC_S=6; LOAD_RUNS=3; DUR=10s; DUR_B32=15s; REPS=1; PF=(--size-mb 50 --runs 3)
+  MODE=quick; INPROC_S=6; LOAD_RUNS=7; DUR=10s; DUR_B32=15s; REPS=1; PF=(--size-mb 50 --runs 3)
   BATCHES="1,8,32"
 else
-  MODE=full; INPROC_S=10; LOAD_RUNS=5; DUR=20s; DUR_B32=30s; REPS=3; PF=(--size-mb 100 --runs 5)
+  MODE=full; INPROC_S=10; LOAD_RUNS=15; DUR=20s; DUR_B32=30s; REPS=3; PF=(--size-mb 100 --runs 5)
   BATCHES="1,8,32"
 fi
 WORK="$ROOT/bench/work"

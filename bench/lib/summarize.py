@@ -194,5 +194,7 @@ for n, v in table["served_median"].items():
 if table["batcher"]:
     print("batcher: %s" % table["batcher"])
 if load:
-    print("model load: plain %.0f ms, encrypted %.0f ms (median)" % (
-        load["plain_load_ms"], load["encrypted_load_ms"]))
+    print("model load: plain %.0f ms, encrypted %.0f ms (medians of %s pairs; median of the "
+          "pairs' own ratios %s)" % (load["plain_load_ms"], load["encrypted_load_ms"],
+                                     load.get("load_pairs", "?"),
+                                     load.get("load_pair_ratio_median", "?")))

@@ -94,8 +94,9 @@ public final class InProcessBench {
     if (a.containsKey("encrypted")) {
       double[] load = loadTimes(model, Path.of(a.get("encrypted")), Path.of(a.get("key")),
           Integer.parseInt(a.getOrDefault("load_runs", "5")));
-      json.append(String.format(Locale.ROOT, ",\"plain_load_ms\":%.1f,\"encrypted_load_ms\":%.1f",
-          load[0], load[1]));
+      json.append(String.format(Locale.ROOT, ",\"plain_load_ms\":%.1f,\"encrypted_load_ms\":%.1f,"
+          + "\"load_pair_ratio_median\":%.3f,\"load_pairs\":%d", load[0], load[1], load[2],
+          (int) load[3]));
     }
     System.out.println(json.append('}'));
   }
@@ -133,8 +134,10 @@ public final class InProcessBench {
   }
 
   /**
-   * {plain ms, encrypted ms}: medians, loads alternated in this JVM, model warm-up off. The
-   * protected-file cipher is JIT-warmed first, as {@code ccserve serve} does while it attests.
+   * {plain ms, encrypted ms, median of the pairs' encrypted/plain ratios, pairs}: medians, loads
+   * alternated in this JVM (each encrypted load right after a plain one, so a pair shares the
+   * machine's load of the moment), model warm-up off. The protected-file cipher is JIT-warmed
+   * first, as {@code ccserve serve} does while it attests.
    */
   static double[] loadTimes(Path plain, Path enc, Path keyFile, int runs) throws Exception {
     dev.ccserve.crypto.pf.GraminePfReader.warmUp(8192);
@@ -143,6 +146,7 @@ public final class InProcessBench {
     var loaders = Loaders.create(so, name -> key, false);
     List<Double> p = new ArrayList<>();
     List<Double> e = new ArrayList<>();
+    List<Double> ratios = new ArrayList<>();
     for (int i = 0; i < runs + 1; i++) {
       for (Path dir : List.of(plain, enc)) {
         ModelConfig mc = ModelConfig.of("bench", dir.getParent());
@@ -156,7 +160,10 @@ public final class InProcessBench {
         }
       }
     }
-    return new double[] {median(p), median(e)};
+    for (int i = 0; i < p.size(); i++) {
+      ratios.add(e.get(i) / p.get(i));
+    }
+    return new double[] {median(p), median(e), median(ratios), ratios.size()};
   }
 
   static float[] randomImages(int b) {
