@@ -1,5 +1,8 @@
 package dev.ccserve.server.loader;
 
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.WireFormat;
+import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -97,6 +100,49 @@ public final class DirectRestorePlan {
   /** Plaintext bytes the feeds hold. */
   public long bytes() {
     return feeds.stream().mapToLong(f -> f.entry().size()).sum();
+  }
+
+  /**
+   * Why no plan can hold, judged from the outline of {@code saved_model.pb} alone (the graph is
+   * skipped, not parsed): the meta graph tagged exactly {@code tags} carries a SavedObjectGraph,
+   * i.e. it was written by TF2's {@code tf.saved_model.save}, whose saver restores inside a
+   * function. Empty when only the full plan can tell (or the bytes do not parse: the plan and
+   * TensorFlow report that).
+   */
+  public static Optional<String> quickRefusal(byte[] savedModelPb, Set<String> tags) {
+    try {
+      CodedInputStream in = CodedInputStream.newInstance(savedModelPb);
+      while (!in.isAtEnd()) {
+        int tag = in.readTag();
+        if (WireFormat.getTagFieldNumber(tag) != 2 // meta_graphs
+            || WireFormat.getTagWireType(tag) != WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+          in.skipField(tag); // saved_model_schema_version
+          continue;
+        }
+        int limit = in.pushLimit(in.readRawVarint32());
+        Set<String> metaGraphTags = Set.of();
+        boolean objectGraph = false;
+        while (!in.isAtEnd()) {
+          int t = in.readTag();
+          int field = WireFormat.getTagFieldNumber(t);
+          if (field == 1 && WireFormat.getTagWireType(t) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+            metaGraphTags = Set.copyOf(MetaGraphDef.MetaInfoDef.parseFrom(in.readBytes())
+                .getTagsList());
+          } else {
+            objectGraph |= field == 7; // object_graph_def
+            in.skipField(t);
+          }
+        }
+        in.popLimit(limit);
+        if (metaGraphTags.equals(tags)) {
+          return objectGraph ? Optional.of("the meta graph holds a TF2 object graph, whose saver "
+              + "restores inside a function") : Optional.empty();
+        }
+      }
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+    return Optional.empty();
   }
 
   /** The plan for the meta graph tagged exactly {@code tags} in {@code model}, with {@code index}. */

@@ -127,13 +127,22 @@ public final class ProtectedSavedModelLoader implements Loader<TfSavedModel> {
           + " has no " + SAVED_MODEL);
     }
     Path index = versionDir.resolve(VARIABLES).resolve("variables.index");
-    if (decryptThreads != 0 && files.contains(index)) {
-      Optional<TfSavedModel> m = loadWithDirectRestore(files, k);
+    Path pb = versionDir.resolve(SAVED_MODEL);
+    byte[] pbPlain = decrypt(pb, k);
+    Optional<String> refused = DirectRestorePlan.quickRefusal(pbPlain,
+        Set.copyOf(options.savedModelTags()));
+    if (decryptThreads != 0 && files.contains(index) && refused.isEmpty()) {
+      Optional<TfSavedModel> m = loadWithDirectRestore(files, k, pbPlain); // wipes pbPlain
       if (m.isPresent()) {
         return m.get();
       }
+      pbPlain = decrypt(pb, k);
+    } else if (refused.isPresent()) {
+      lastRestore = "ram:// checkpoint, decided before loading: " + refused.get();
+      log.info("{}: restoring variables from an in-memory ram:// checkpoint: {}", versionDir,
+          refused.get());
     }
-    return loadFromRam(files, k, new HashMap<>(), newRamDir(), b -> { });
+    return loadFromRam(files, k, new HashMap<>(Map.of(pb, pbPlain)), newRamDir(), b -> { });
   }
 
   private static String newRamDir() {
@@ -147,11 +156,10 @@ public final class ProtectedSavedModelLoader implements Loader<TfSavedModel> {
    * feeds them to the restore op. Empty when the model does not allow it (the graph thread's
    * bundle is closed; the caller restores from a {@code ram://} checkpoint instead).
    */
-  private Optional<TfSavedModel> loadWithDirectRestore(List<Path> files, WrapKey k)
-      throws ServingException {
+  private Optional<TfSavedModel> loadWithDirectRestore(List<Path> files, WrapKey k,
+      byte[] pbPlain) throws ServingException {
     long t0 = System.nanoTime();
     Path pb = versionDir.resolve(SAVED_MODEL);
-    byte[] pbPlain = decrypt(pb, k);
     byte[] pbForPlan = pbPlain.clone(); // the graph thread wipes its copy once written
     String ramDir = newRamDir();
     List<Path> graphFiles = files.stream().filter(f -> !rel(f).startsWith(VARIABLES + "/"))
@@ -203,7 +211,7 @@ public final class ProtectedSavedModelLoader implements Loader<TfSavedModel> {
         return Optional.empty();
       }
       TfSavedModel m = get(model);
-      lastRestore = "plan in " + planMs + " ms, then variables " + vars.timings();
+      lastRestore = "direct: plan in " + planMs + " ms, then variables " + vars.timings();
       log.info("{}: {}", versionDir, lastRestore);
       return Optional.of(m);
     }
@@ -268,6 +276,7 @@ public final class ProtectedSavedModelLoader implements Loader<TfSavedModel> {
       }
       return TfSavedModel.load(ramDir, options, warmup, afterLoad);
     } finally {
+      early.values().forEach(plain -> Arrays.fill(plain, (byte) 0)); // also those never reached
       written.forEach(ram::release);
       if (warmup != null) {
         Arrays.fill(warmup, (byte) 0);
@@ -312,6 +321,7 @@ public final class ProtectedSavedModelLoader implements Loader<TfSavedModel> {
         return r.plan();
       }
     }
+    lastRestore = "ram:// checkpoint after a speculative graph load: " + why;
     log.info("{}: restoring variables from an in-memory ram:// checkpoint: {}", versionDir, why);
     return Optional.empty();
   }
@@ -343,7 +353,10 @@ public final class ProtectedSavedModelLoader implements Loader<TfSavedModel> {
     }
   }
 
-  /** How the last direct restore went (the log line's text); empty before one. For tests. */
+  /**
+   * How the last load restored its variables ("direct: …" with timings, or "ram:// checkpoint …"
+   * with the reason); empty before a load or for a version without variables. For tests.
+   */
   String lastRestore() {
     return lastRestore;
   }

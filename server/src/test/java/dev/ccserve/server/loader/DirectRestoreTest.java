@@ -292,11 +292,56 @@ class DirectRestoreTest {
     ProtectedDirectory.encrypt(plainCopy, out, "tiny/1", KEY, RANDOM, (d, t) -> { });
 
     Map<String, TensorProto> in = Map.of("input", images(4));
-    try (TfSavedModel m = new ProtectedSavedModelLoader(out, () -> KEY, OPTIONS, ram, 2).load();
+    ProtectedSavedModelLoader loader = new ProtectedSavedModelLoader(out, () -> KEY, OPTIONS,
+        ram, 2);
+    try (TfSavedModel m = loader.load();
         TfSavedModel p = TfSavedModel.load(plain.toString(), OPTIONS)) {
       assertThat(m.predict("serving_default", in, List.of(), 0))
           .isEqualTo(p.predict("serving_default", in, List.of(), 0));
     }
+    assertThat(loader.lastRestore()).startsWith("ram:// checkpoint after a speculative graph "
+        + "load").contains("init op");
+  }
+
+  @Test
+  void tf2ObjectGraph_isRefusedFromTheOutline_andLoadsWithoutASpeculativeGraphLoad()
+      throws Exception {
+    byte[] pb = Files.readAllBytes(plain.resolve("saved_model.pb"));
+    assertThat(DirectRestorePlan.quickRefusal(pb, Set.of("serve"))).isEmpty();
+    SavedModel sm = SavedModel.parseFrom(pb);
+    MetaGraphDef tf2 = sm.getMetaGraphs(0).toBuilder().setObjectGraphDef(
+        org.tensorflow.proto.SavedObjectGraphOuterClass.SavedObjectGraph.newBuilder()
+            .addNodes(org.tensorflow.proto.SavedObjectGraphOuterClass.SavedObject
+                .getDefaultInstance())).build();
+    byte[] tf2Pb = sm.toBuilder().setMetaGraphs(0, tf2).build().toByteArray();
+    assertThat(DirectRestorePlan.quickRefusal(tf2Pb, Set.of("serve"))).get().asString()
+        .contains("TF2 object graph");
+    assertThat(DirectRestorePlan.quickRefusal(tf2Pb, Set.of("train"))).isEmpty();
+    assertThat(DirectRestorePlan.quickRefusal(new byte[] {(byte) 0xff, 1, 2}, Set.of("serve")))
+        .isEmpty();
+
+    // TensorFlow's TF1 loader ignores the object graph and restores through the saver, so the
+    // copy loads (through ram://) and predicts as the original does.
+    Path plainCopy = tmp.resolve("tf2-plain/tiny/1");
+    Files.createDirectories(plainCopy.resolve("variables"));
+    for (String rel : List.of("variables/variables.index",
+        "variables/variables.data-00000-of-00001")) {
+      Files.copy(plain.resolve(rel), plainCopy.resolve(rel));
+    }
+    Files.write(plainCopy.resolve("saved_model.pb"), tf2Pb);
+    Path out = tmp.resolve("tf2-enc/tiny/1");
+    Files.createDirectories(out.getParent());
+    ProtectedDirectory.encrypt(plainCopy, out, "tiny/1", KEY, RANDOM, (d, t) -> { });
+    ProtectedSavedModelLoader loader = new ProtectedSavedModelLoader(out, () -> KEY, OPTIONS,
+        ram, 2);
+    Map<String, TensorProto> in = Map.of("input", images(5));
+    try (TfSavedModel m = loader.load();
+        TfSavedModel p = TfSavedModel.load(plain.toString(), OPTIONS)) {
+      assertThat(m.predict("serving_default", in, List.of(), 0))
+          .isEqualTo(p.predict("serving_default", in, List.of(), 0));
+    }
+    assertThat(loader.lastRestore()).startsWith("ram:// checkpoint, decided before loading")
+        .contains("TF2 object graph");
   }
 
   @Test
