@@ -151,13 +151,10 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
 
   @Mixin ConfidentialOptions confidential;
 
-  /** Throw-away nodes decrypted at start: enough for the JIT to compile the AES-GCM path. */
-  private static final int CIPHER_WARM_UP_NODES = 8192;
-
   /**
    * Loads TensorFlow's native library (about a second) and, for encrypted models, lets the JIT
-   * compile the protected-file decryption (a cold JVM decrypts the first ~100 MB several times
-   * slower) on another thread, while the ports open and, in confidential mode, the TEE attests and
+   * compile the protected-file read path on a throw-away file of encrypted zeros (a cold JVM
+   * decrypts the first ~100 MB about twice as slowly) on another thread, while the ports open and, in confidential mode, the TEE attests and
    * the broker answers, which need neither. The JVM's class initialisation makes a concurrent
    * first use of TensorFlow wait rather than load it twice.
    */
@@ -170,7 +167,7 @@ public final class ServeCommand implements java.util.concurrent.Callable<Integer
           org.tensorflow.proto.SavedModel.parseFrom(org.tensorflow.proto.SavedModel.newBuilder()
               .addMetaGraphs(org.tensorflow.proto.MetaGraphDef.getDefaultInstance()).build()
               .toByteArray());
-          dev.ccserve.crypto.pf.GraminePfReader.warmUp(CIPHER_WARM_UP_NODES);
+          dev.ccserve.crypto.pf.GraminePfReader.warmUpForLoading();
         }
       } catch (Throwable e) {
         // Only a head start: the model load reports any real problem.

@@ -50,6 +50,20 @@ class GraminePfRoundTripTest {
   }
 
   @Test
+  void warmUpFile_readsItsThrowAwayFileAndDeletesIt(@TempDir Path dir)
+      throws Exception {
+    int bytes = 5 * 4096 + 17;
+    // pass 0 reads from the start, pass 1 from a seek past the metadata node's 3072 bytes
+    assertThat(GraminePfReader.warmUpFile(dir, bytes, 2)).isEqualTo(2L * bytes - 3073);
+    try (var left = Files.list(dir)) {
+      assertThat(left).isEmpty();
+    }
+    Path missing = dir.resolve("no/such/dir");
+    assertThatThrownBy(() -> GraminePfReader.warmUpFile(missing, 4096, 1))
+        .isInstanceOf(ProtectedFileException.class);
+  }
+
+  @Test
   void seek_anyPosition_readsTheSameBytesAsSequentialRead() throws IOException {
     byte[] plain = plaintext(TWO_LEVEL_SIZE, 11);
     Path f = encrypt(plain, tmp.resolve("seek.bin"), "seek.bin");

@@ -136,11 +136,11 @@ public final class InProcessBench {
   /**
    * {plain ms, encrypted ms, median of the pairs' encrypted/plain ratios, pairs}: medians, loads
    * alternated in this JVM (each encrypted load right after a plain one, so a pair shares the
-   * machine's load of the moment), model warm-up off. The protected-file cipher is JIT-warmed
+   * machine's load of the moment), model warm-up off. The protected-file read path is JIT-warmed
    * first, as {@code ccserve serve} does while it attests.
    */
   static double[] loadTimes(Path plain, Path enc, Path keyFile, int runs) throws Exception {
-    dev.ccserve.crypto.pf.GraminePfReader.warmUp(8192);
+    dev.ccserve.crypto.pf.GraminePfReader.warmUpForLoading();
     WrapKey key = WrapKey.readFrom(keyFile);
     TfSessionOptions so = new TfSessionOptions(0, 0, List.of("serve"), false, false);
     var loaders = Loaders.create(so, name -> key, false);
