@@ -238,10 +238,7 @@ class DirectRestoreTest {
     byte[] b = Files.readAllBytes(data);
     b[b.length - 100] ^= 0x10;
     Files.write(data, b);
-    assertThatThrownBy(() -> new ProtectedSavedModelLoader(copy, () -> KEY, OPTIONS, ram, 2)
-        .load())
-        .isInstanceOfSatisfying(ServingException.class,
-            e -> assertThat(e.code()).isEqualTo(Code.DATA_LOSS))
+    assertThatLoadFailsWithDataLoss(copy, KEY)
         .hasMessageContaining("failed authentication");
   }
 
@@ -251,19 +248,13 @@ class DirectRestoreTest {
     Path data = copy.resolve("variables/variables.data-00000-of-00001");
     byte[] b = Files.readAllBytes(data);
     Files.write(data, java.util.Arrays.copyOf(b, b.length - 4096));
-    assertThatThrownBy(() -> new ProtectedSavedModelLoader(copy, () -> KEY, OPTIONS, ram, 2)
-        .load())
-        .isInstanceOfSatisfying(ServingException.class,
-            e -> assertThat(e.code()).isEqualTo(Code.DATA_LOSS));
+    assertThatLoadFailsWithDataLoss(copy, KEY);
   }
 
   @Test
   void directRestore_wrongKey_failsWithDataLossBeforeTouchingTensorFlow() throws Exception {
     WrapKey other = WrapKey.generate(RANDOM);
-    assertThatThrownBy(() -> new ProtectedSavedModelLoader(enc, () -> other, OPTIONS, ram, 2)
-        .load())
-        .isInstanceOfSatisfying(ServingException.class,
-            e -> assertThat(e.code()).isEqualTo(Code.DATA_LOSS))
+    assertThatLoadFailsWithDataLoss(enc, other)
         .hasMessageContaining("cannot open protected file");
   }
 
@@ -271,12 +262,6 @@ class DirectRestoreTest {
   void modelWithInitOp_fallsBackToRamCheckpointAfterTheSpeculativeGraphLoad() throws Exception {
     // A copy of the plaintext model whose meta graph gains a legacy init op that does something
     // (a NoOp waiting on a constant), which rules the direct restore out once the plan is read.
-    Path plainCopy = tmp.resolve("init-plain/tiny/1");
-    Files.createDirectories(plainCopy.resolve("variables"));
-    for (String rel : List.of("variables/variables.index",
-        "variables/variables.data-00000-of-00001")) {
-      Files.copy(plain.resolve(rel), plainCopy.resolve(rel));
-    }
     SavedModel sm = SavedModel.parseFrom(Files.readAllBytes(plain.resolve("saved_model.pb")));
     MetaGraphDef mg = sm.getMetaGraphs(0);
     MetaGraphDef withInit = mg.toBuilder()
@@ -284,21 +269,11 @@ class DirectRestoreTest {
             .setName("legacy_init").setOp("NoOp").addInput("^save/Const")))
         .putCollectionDef("legacy_init_op", CollectionDef.newBuilder().setNodeList(
             CollectionDef.NodeList.newBuilder().addValue("legacy_init")).build()).build();
-    Files.write(plainCopy.resolve("saved_model.pb"),
-        sm.toBuilder().setMetaGraphs(0, withInit).build().toByteArray());
     assertThat(DirectRestorePlan.of(withInit, index()).unsupported()).contains("init op");
-    Path out = tmp.resolve("init-enc/tiny/1");
-    Files.createDirectories(out.getParent());
-    ProtectedDirectory.encrypt(plainCopy, out, "tiny/1", KEY, RANDOM, (d, t) -> { });
-
-    Map<String, TensorProto> in = Map.of("input", images(4));
-    ProtectedSavedModelLoader loader = new ProtectedSavedModelLoader(out, () -> KEY, OPTIONS,
-        ram, 2);
-    try (TfSavedModel m = loader.load();
-        TfSavedModel p = TfSavedModel.load(plain.toString(), OPTIONS)) {
-      assertThat(m.predict("serving_default", in, List.of(), 0))
-          .isEqualTo(p.predict("serving_default", in, List.of(), 0));
-    }
+    ProtectedSavedModelLoader loader = new ProtectedSavedModelLoader(
+        encryptedWithSavedModel("init", sm.toBuilder().setMetaGraphs(0, withInit).build()
+            .toByteArray()), () -> KEY, OPTIONS, ram, 2);
+    assertPredictsAsThePlaintextModel(loader, 4);
     assertThat(loader.lastRestore()).startsWith("ram:// checkpoint after a speculative graph "
         + "load").contains("init op");
   }
@@ -322,24 +297,9 @@ class DirectRestoreTest {
 
     // TensorFlow's TF1 loader ignores the object graph and restores through the saver, so the
     // copy loads (through ram://) and predicts as the original does.
-    Path plainCopy = tmp.resolve("tf2-plain/tiny/1");
-    Files.createDirectories(plainCopy.resolve("variables"));
-    for (String rel : List.of("variables/variables.index",
-        "variables/variables.data-00000-of-00001")) {
-      Files.copy(plain.resolve(rel), plainCopy.resolve(rel));
-    }
-    Files.write(plainCopy.resolve("saved_model.pb"), tf2Pb);
-    Path out = tmp.resolve("tf2-enc/tiny/1");
-    Files.createDirectories(out.getParent());
-    ProtectedDirectory.encrypt(plainCopy, out, "tiny/1", KEY, RANDOM, (d, t) -> { });
-    ProtectedSavedModelLoader loader = new ProtectedSavedModelLoader(out, () -> KEY, OPTIONS,
-        ram, 2);
-    Map<String, TensorProto> in = Map.of("input", images(5));
-    try (TfSavedModel m = loader.load();
-        TfSavedModel p = TfSavedModel.load(plain.toString(), OPTIONS)) {
-      assertThat(m.predict("serving_default", in, List.of(), 0))
-          .isEqualTo(p.predict("serving_default", in, List.of(), 0));
-    }
+    ProtectedSavedModelLoader loader = new ProtectedSavedModelLoader(
+        encryptedWithSavedModel("tf2", tf2Pb), () -> KEY, OPTIONS, ram, 2);
+    assertPredictsAsThePlaintextModel(loader, 5);
     assertThat(loader.lastRestore()).startsWith("ram:// checkpoint, decided before loading")
         .contains("TF2 object graph");
   }
@@ -352,15 +312,50 @@ class DirectRestoreTest {
     b[b.length / 2] ^= 0x01;
     Files.write(index, b);
     int threadsBefore = Thread.activeCount();
-    assertThatThrownBy(() -> new ProtectedSavedModelLoader(copy, () -> KEY, OPTIONS, ram, 2)
-        .load())
-        .isInstanceOfSatisfying(ServingException.class,
-            e -> assertThat(e.code()).isEqualTo(Code.DATA_LOSS))
+    assertThatLoadFailsWithDataLoss(copy, KEY)
         .hasMessageContaining("variables.index");
     // The speculative graph thread has finished (its bundle closed) by the time load() throws.
     assertThat(Thread.getAllStackTraces().keySet().stream()
         .filter(t -> t.getName().equals("ccserve-load-graph"))).isEmpty();
     assertThat(Thread.activeCount()).isLessThanOrEqualTo(threadsBefore + 1);
+  }
+
+  /**
+   * A copy of the generated model whose saved_model.pb is {@code savedModelPb}, encrypted under
+   * {@link #KEY}; its version directory.
+   */
+  static Path encryptedWithSavedModel(String where, byte[] savedModelPb) throws Exception {
+    Path plainCopy = tmp.resolve(where + "-plain/tiny/1");
+    Files.createDirectories(plainCopy.resolve("variables"));
+    for (String rel : List.of("variables/variables.index",
+        "variables/variables.data-00000-of-00001")) {
+      Files.copy(plain.resolve(rel), plainCopy.resolve(rel));
+    }
+    Files.write(plainCopy.resolve("saved_model.pb"), savedModelPb);
+    Path out = tmp.resolve(where + "-enc/tiny/1");
+    Files.createDirectories(out.getParent());
+    ProtectedDirectory.encrypt(plainCopy, out, "tiny/1", KEY, RANDOM, (d, t) -> { });
+    return out;
+  }
+
+  /** Loads through {@code loader} and predicts image {@code seed} as the plaintext model does. */
+  static void assertPredictsAsThePlaintextModel(ProtectedSavedModelLoader loader, int seed)
+      throws Exception {
+    Map<String, TensorProto> in = Map.of("input", images(seed));
+    try (TfSavedModel m = loader.load();
+        TfSavedModel p = TfSavedModel.load(plain.toString(), OPTIONS)) {
+      assertThat(m.predict("serving_default", in, List.of(), 0))
+          .isEqualTo(p.predict("serving_default", in, List.of(), 0));
+    }
+  }
+
+  /** Loading {@code dir} with {@code key} (two decryption threads) fails with DATA_LOSS. */
+  static org.assertj.core.api.AbstractThrowableAssert<?, ? extends Throwable>
+      assertThatLoadFailsWithDataLoss(Path dir, WrapKey key) {
+    return assertThatThrownBy(() -> new ProtectedSavedModelLoader(dir, () -> key, OPTIONS, ram, 2)
+        .load())
+        .isInstanceOfSatisfying(ServingException.class,
+            e -> assertThat(e.code()).isEqualTo(Code.DATA_LOSS));
   }
 
   static TensorProto images(int seed) {
