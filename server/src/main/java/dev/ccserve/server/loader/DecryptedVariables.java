@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -144,9 +145,12 @@ final class DecryptedVariables implements AutoCloseable {
    * Waits for the decryption, feeds the tensors and runs the plan's restore op in {@code s}. The
    * restore's executors are built and started first, as a {@link TfPartialRun}, while the
    * decryption threads are still at work (building them is most of a first run's cost); when
-   * partial runs are unavailable, this waits and runs the restore op as one ordinary run.
+   * partial runs are unavailable, or the graph has no {@code completion} node for the restore op
+   * ({@link TfPartialRun#completionNode}), this waits and runs the restore op as one ordinary
+   * run.
    */
-  void feedAndRestore(Session s, String missingPrefix) throws ServingException {
+  void feedAndRestore(Session s, String missingPrefix, Optional<String> completion)
+      throws ServingException {
     graphLoadedAt = System.nanoTime();
     List<DirectRestorePlan.Feed> feeds = plan.feeds();
     List<TfPartialRun.Endpoint> inputs = new ArrayList<>(feeds.size() + 1);
@@ -156,14 +160,17 @@ final class DecryptedVariables implements AutoCloseable {
     TfPartialRun.Endpoint prefixInput = TfPartialRun.Endpoint.parse(plan.filenameTensor());
     inputs.add(prefixInput);
     TfPartialRun run = null;
-    if (TfPartialRun.available()) {
+    if (!TfPartialRun.available()) {
+      partialRunRefused = TfPartialRun.unavailable();
+    } else if (completion.isEmpty()) {
+      partialRunRefused = "saved_model.pb's outline has no graph or saver to add a completion "
+          + "node to";
+    } else {
       try {
-        run = TfPartialRun.setup(s, inputs, List.of(plan.restoreOp()));
+        run = TfPartialRun.setup(s, inputs, List.of(plan.restoreOp()), completion.get());
       } catch (RuntimeException e) {
         partialRunRefused = e.getMessage();
       }
-    } else {
-      partialRunRefused = TfPartialRun.unavailable();
     }
     executorsReadyAt = System.nanoTime();
     // The prefix is fed a path that does not exist: should anything still try to read the

@@ -1,8 +1,5 @@
 package dev.ccserve.server.loader;
 
-import com.google.protobuf.CodedInputStream;
-import com.google.protobuf.WireFormat;
-import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -110,39 +107,13 @@ public final class DirectRestorePlan {
    * TensorFlow report that).
    */
   public static Optional<String> quickRefusal(byte[] savedModelPb, Set<String> tags) {
-    try {
-      CodedInputStream in = CodedInputStream.newInstance(savedModelPb);
-      while (!in.isAtEnd()) {
-        int tag = in.readTag();
-        if (WireFormat.getTagFieldNumber(tag) != 2 // meta_graphs
-            || WireFormat.getTagWireType(tag) != WireFormat.WIRETYPE_LENGTH_DELIMITED) {
-          in.skipField(tag); // saved_model_schema_version
-          continue;
-        }
-        int limit = in.pushLimit(in.readRawVarint32());
-        Set<String> metaGraphTags = Set.of();
-        boolean objectGraph = false;
-        while (!in.isAtEnd()) {
-          int t = in.readTag();
-          int field = WireFormat.getTagFieldNumber(t);
-          if (field == 1 && WireFormat.getTagWireType(t) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
-            metaGraphTags = Set.copyOf(MetaGraphDef.MetaInfoDef.parseFrom(in.readBytes())
-                .getTagsList());
-          } else {
-            objectGraph |= field == 7; // object_graph_def
-            in.skipField(t);
-          }
-        }
-        in.popLimit(limit);
-        if (metaGraphTags.equals(tags)) {
-          return objectGraph ? Optional.of("the meta graph holds a TF2 object graph, whose saver "
-              + "restores inside a function") : Optional.empty();
-        }
-      }
-    } catch (IOException e) {
-      return Optional.empty();
-    }
-    return Optional.empty();
+    return SavedModelOutline.read(savedModelPb, tags).flatMap(DirectRestorePlan::quickRefusal);
+  }
+
+  /** As {@link #quickRefusal(byte[], Set)}, from an outline already read. */
+  static Optional<String> quickRefusal(SavedModelOutline outline) {
+    return outline.hasObjectGraph() ? Optional.of("the meta graph holds a TF2 object graph, "
+        + "whose saver restores inside a function") : Optional.empty();
   }
 
   /** The plan for the meta graph tagged exactly {@code tags} in {@code model}, with {@code index}. */

@@ -9,6 +9,7 @@ import dev.ccserve.server.core.Code;
 import dev.ccserve.server.core.Loader;
 import dev.ccserve.server.core.ServingException;
 import dev.ccserve.server.runtime.RamFileSystem;
+import dev.ccserve.server.runtime.TfPartialRun;
 import dev.ccserve.server.runtime.TfSavedModel;
 import dev.ccserve.server.runtime.TfSessionOptions;
 import java.io.IOException;
@@ -129,10 +130,11 @@ public final class ProtectedSavedModelLoader implements Loader<TfSavedModel> {
     Path index = versionDir.resolve(VARIABLES).resolve("variables.index");
     Path pb = versionDir.resolve(SAVED_MODEL);
     byte[] pbPlain = decrypt(pb, k);
-    Optional<String> refused = DirectRestorePlan.quickRefusal(pbPlain,
+    Optional<SavedModelOutline> outline = SavedModelOutline.read(pbPlain,
         Set.copyOf(options.savedModelTags()));
+    Optional<String> refused = outline.flatMap(DirectRestorePlan::quickRefusal);
     if (decryptThreads != 0 && files.contains(index) && refused.isEmpty()) {
-      Optional<TfSavedModel> m = loadWithDirectRestore(files, k, pbPlain); // wipes pbPlain
+      Optional<TfSavedModel> m = loadWithDirectRestore(files, k, pbPlain, outline); // wipes it
       if (m.isPresent()) {
         return m.get();
       }
@@ -157,16 +159,23 @@ public final class ProtectedSavedModelLoader implements Loader<TfSavedModel> {
    * bundle is closed; the caller restores from a {@code ram://} checkpoint instead).
    */
   private Optional<TfSavedModel> loadWithDirectRestore(List<Path> files, WrapKey k,
-      byte[] pbPlain) throws ServingException {
+      byte[] pbPlain, Optional<SavedModelOutline> outline) throws ServingException {
     long t0 = System.nanoTime();
     Path pb = versionDir.resolve(SAVED_MODEL);
-    byte[] pbForPlan = pbPlain.clone(); // the graph thread wipes its copy once written
+    // The graph TensorFlow loads gains a node that completes the restore's partial run (see
+    // TfPartialRun): spliced into saved_model.pb's bytes, so no graph is parsed here.
+    String completion = "ccserve_restore_done_" + HexFormat.of().formatHex(RANDOM.generateSeed(8));
+    Optional<byte[]> spliced = outline.filter(o -> !o.restoreOp().isEmpty())
+        .flatMap(o -> o.withNode(TfPartialRun.completionNode(completion,
+            List.of(o.restoreOp()))));
+    byte[] pbForPlan = pbPlain; // wiped once planned
+    byte[] pbForGraph = spliced.orElseGet(pbPlain::clone); // the graph thread wipes it
     String ramDir = newRamDir();
     List<Path> graphFiles = files.stream().filter(f -> !rel(f).startsWith(VARIABLES + "/"))
         .toList();
     CompletableFuture<Optional<DecryptedVariables>> variables = new CompletableFuture<>();
     CompletableFuture<TfSavedModel> model = new CompletableFuture<>();
-    Map<Path, byte[]> graphEarly = new HashMap<>(Map.of(pb, pbPlain));
+    Map<Path, byte[]> graphEarly = new HashMap<>(Map.of(pb, pbForGraph));
     Thread graph = new Thread(() -> {
       try {
         model.complete(loadFromRam(graphFiles, k, graphEarly, ramDir, b -> {
@@ -174,7 +183,8 @@ public final class ProtectedSavedModelLoader implements Loader<TfSavedModel> {
           if (v == null || v.isEmpty()) {
             throw new ServingException(Code.ABORTED, "no direct restore for this model");
           }
-          v.get().feedAndRestore(b.session(), ramDir + "/" + VARIABLES + "/variables");
+          v.get().feedAndRestore(b.session(), ramDir + "/" + VARIABLES + "/variables",
+              spliced.map(x -> completion));
         }));
       } catch (Throwable e) {
         model.completeExceptionally(e);

@@ -305,6 +305,31 @@ class DirectRestoreTest {
   }
 
   @Test
+  void outline_readsTheRestoreOp_andSplicesANodeIntoTheGraph() throws Exception {
+    byte[] pb = Files.readAllBytes(plain.resolve("saved_model.pb"));
+    SavedModel sm = SavedModel.parseFrom(pb);
+    SavedModelOutline outline = SavedModelOutline.read(pb, Set.of("serve")).orElseThrow();
+    assertThat(outline.restoreOp()).isNotEmpty()
+        .isEqualTo(sm.getMetaGraphs(0).getSaverDef().getRestoreOpName());
+    assertThat(outline.hasObjectGraph()).isFalse();
+    assertThat(SavedModelOutline.read(pb, Set.of("train"))).isEmpty();
+    assertThat(SavedModelOutline.read(new byte[] {(byte) 0xff, 1, 2}, Set.of("serve"))).isEmpty();
+
+    NodeDef done = dev.ccserve.server.runtime.TfPartialRun.completionNode("done_x",
+        List.of(outline.restoreOp()));
+    byte[] spliced = outline.withNode(done).orElseThrow();
+    MetaGraphDef mg = sm.getMetaGraphs(0);
+    SavedModel expected = sm.toBuilder().setMetaGraphs(0, mg.toBuilder()
+        .setGraphDef(mg.getGraphDef().toBuilder().addNode(done))).build();
+    assertThat(SavedModel.parseFrom(spliced)).isEqualTo(expected);
+    // Only the node's field and the two rewritten lengths are new: nothing else is re-encoded.
+    int nodeField = 1 + com.google.protobuf.CodedOutputStream.computeUInt32SizeNoTag(
+        done.getSerializedSize()) + done.getSerializedSize();
+    assertThat(spliced.length).isBetween(pb.length + nodeField, pb.length + nodeField + 2);
+    assertThat(done.getInputList()).containsExactly("^" + outline.restoreOp());
+  }
+
+  @Test
   void directRestore_tamperedIndex_failsWithDataLossWhileTheGraphLoads() throws Exception {
     Path copy = copyEncrypted("tampered-index");
     Path index = copy.resolve("variables/variables.index");

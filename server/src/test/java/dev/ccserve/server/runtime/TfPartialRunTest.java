@@ -43,6 +43,7 @@ class TfPartialRunTest {
     b = tf.withName("b").placeholder(TFloat32.class);
     v = tf.withName("v").variable(Shape.scalar(), TFloat32.class);
     assign = tf.withName("assign").assign(v, tf.math.add(a, b));
+    done(g, "done", "assign");
     s = new Session(g);
   }
 
@@ -50,6 +51,17 @@ class TfPartialRunTest {
   void close() {
     s.close();
     g.close();
+  }
+
+  /**
+   * Adds the completion node for {@code target} before the session first runs (what
+   * {@link TfPartialRun#completionNode} describes; TF Java cannot import a node that refers to
+   * existing ones, so it is built with the op API here).
+   */
+  static void done(Graph graph, String name, String target) {
+    Ops.create(graph).withName(name).withControlDependencyOps(List.of(graph.operation(target)))
+        .constant(true);
+    assertThat(graph.operation(name).numControlInputs()).isEqualTo(1);
   }
 
   private List<TfPartialRun.Endpoint> inputs() {
@@ -70,7 +82,7 @@ class TfPartialRunTest {
 
   @Test
   void feedsInOneCall_runTheTarget() {
-    try (TfPartialRun run = TfPartialRun.setup(s, inputs(), List.of("assign"));
+    try (TfPartialRun run = TfPartialRun.setup(s, inputs(), List.of("assign"), "done");
         TFloat32 x = TFloat32.scalarOf(1.5f);
         TFloat32 y = TFloat32.scalarOf(2.25f)) {
       run.feed(new int[] {0, 1}, new Tensor[] {x, y});
@@ -80,7 +92,7 @@ class TfPartialRunTest {
 
   @Test
   void feedsInTwoCalls_runTheTargetWhenTheLastArrives() {
-    try (TfPartialRun run = TfPartialRun.setup(s, inputs(), List.of("assign"));
+    try (TfPartialRun run = TfPartialRun.setup(s, inputs(), List.of("assign"), "done");
         TFloat32 x = TFloat32.scalarOf(4f);
         TFloat32 y = TFloat32.scalarOf(-1f)) {
       run.feed(new int[] {1}, new Tensor[] {y});
@@ -91,7 +103,7 @@ class TfPartialRunTest {
 
   @Test
   void feedingAnInputTwice_isRefused() {
-    try (TfPartialRun run = TfPartialRun.setup(s, inputs(), List.of("assign"));
+    try (TfPartialRun run = TfPartialRun.setup(s, inputs(), List.of("assign"), "done");
         TFloat32 x = TFloat32.scalarOf(1f)) {
       run.feed(new int[] {0}, new Tensor[] {x});
       assertThatThrownBy(() -> run.feed(new int[] {0}, new Tensor[] {x}))
@@ -102,19 +114,21 @@ class TfPartialRunTest {
   @Test
   void unknownNodeOrOutput_isRefusedNamingIt() {
     assertThatThrownBy(() -> TfPartialRun.setup(s,
-        List.of(new TfPartialRun.Endpoint("nope", 0)), List.of("assign")))
+        List.of(new TfPartialRun.Endpoint("nope", 0)), List.of("assign"), "done"))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no node nope");
     assertThatThrownBy(() -> TfPartialRun.setup(s,
-        List.of(new TfPartialRun.Endpoint("a", 3)), List.of("assign")))
+        List.of(new TfPartialRun.Endpoint("a", 3)), List.of("assign"), "done"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("node a has 1 output(s), not output 3");
-    assertThatThrownBy(() -> TfPartialRun.setup(s, inputs(), List.of("missing_target")))
+    assertThatThrownBy(() -> TfPartialRun.setup(s, inputs(), List.of("missing_target"), "done"))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("missing_target");
+    assertThatThrownBy(() -> TfPartialRun.setup(s, inputs(), List.of("assign"), "no_done"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no node no_done");
   }
 
   @Test
   void wrongDtype_isTensorFlowsError() {
-    try (TfPartialRun run = TfPartialRun.setup(s, inputs(), List.of("assign"));
+    try (TfPartialRun run = TfPartialRun.setup(s, inputs(), List.of("assign"), "done");
         TInt32 x = TInt32.scalarOf(1);
         TFloat32 y = TFloat32.scalarOf(1f)) {
       assertThatThrownBy(() -> run.feed(new int[] {0, 1}, new Tensor[] {x, y}))
@@ -123,8 +137,27 @@ class TfPartialRunTest {
   }
 
   @Test
+  void targetFailingAfterTheLastFeed_isReportedByThatFeed() {
+    // TensorFlow's partial run alone returns success when a target fails after the last feed has
+    // been sent (a race it loses most of the time); the completion fetch must catch it each time.
+    for (int i = 0; i < 25; i++) {
+      try (TfPartialRun run = TfPartialRun.setup(s, inputs(), List.of("assign"), "done");
+          TFloat32 x = TFloat32.vectorOf(1f, 2f); // the variable is a scalar: Assign fails
+          TFloat32 y = TFloat32.scalarOf(1f)) {
+        assertThatThrownBy(() -> run.feed(new int[] {0, 1}, new Tensor[] {x, y}))
+            .as("attempt %d", i).isInstanceOfSatisfying(RuntimeException.class,
+                e -> assertThat(TfErrors.isTensorFlow(e)).as(e.toString()).isTrue());
+        // The message is the Assign's error, or the cancellation it caused elsewhere in the run.
+      }
+    }
+    assertThatThrownBy(this::variable).as("the variable was never assigned")
+        .isInstanceOfSatisfying(RuntimeException.class,
+            e -> assertThat(TfErrors.isTensorFlow(e)).as(e.toString()).isTrue());
+  }
+
+  @Test
   void mismatchedArrays_andFeedAfterClose_areRefused() {
-    TfPartialRun run = TfPartialRun.setup(s, inputs(), List.of("assign"));
+    TfPartialRun run = TfPartialRun.setup(s, inputs(), List.of("assign"), "done");
     try (TFloat32 x = TFloat32.scalarOf(1f)) {
       assertThatThrownBy(() -> run.feed(new int[] {0, 1}, new Tensor[] {x}))
           .hasMessageContaining("2 inputs but 1 values");
@@ -143,9 +176,10 @@ class TfPartialRunTest {
       Placeholder<TFloat32> q = tf.withName("q").placeholder(TFloat32.class);
       Variable<TFloat32> w = tf.variable(Shape.scalar(), TFloat32.class);
       tf.withName("set").assign(w, q);
+      done(g2, "set_done", "set");
       Session s2 = new Session(g2);
       TfPartialRun run = TfPartialRun.setup(s2, List.of(new TfPartialRun.Endpoint("p", 0),
-          new TfPartialRun.Endpoint("q", 0)), List.of("set"));
+          new TfPartialRun.Endpoint("q", 0)), List.of("set"), "set_done");
       try (TFloat32 x = TFloat32.scalarOf(1f)) {
         run.feed(new int[] {0}, new Tensor[] {x}); // q never arrives
       }
