@@ -147,6 +147,15 @@ public final class ProtectedSavedModelLoader implements Loader<TfSavedModel> {
     return loadFromRam(files, k, new HashMap<>(Map.of(pb, pbPlain)), newRamDir(), b -> { });
   }
 
+  /**
+   * A fresh name for the restore's completion node: random, so no model's node can clash, and
+   * without an underscore before a digit, because TF Java's Graph reads any {@code name_<digits>}
+   * as a name-scope counter and fails on numbers beyond an int.
+   */
+  static String completionNodeName() {
+    return "ccserve_restore_done_x" + HexFormat.of().formatHex(RANDOM.generateSeed(8));
+  }
+
   private static String newRamDir() {
     return RamFileSystem.SCHEME + "ccserve/" + HexFormat.of().formatHex(RANDOM.generateSeed(8));
   }
@@ -164,7 +173,7 @@ public final class ProtectedSavedModelLoader implements Loader<TfSavedModel> {
     Path pb = versionDir.resolve(SAVED_MODEL);
     // The graph TensorFlow loads gains a node that completes the restore's partial run (see
     // TfPartialRun): spliced into saved_model.pb's bytes, so no graph is parsed here.
-    String completion = "ccserve_restore_done_" + HexFormat.of().formatHex(RANDOM.generateSeed(8));
+    String completion = completionNodeName();
     Optional<byte[]> spliced = outline.filter(o -> !o.restoreOp().isEmpty())
         .flatMap(o -> o.withNode(TfPartialRun.completionNode(completion,
             List.of(o.restoreOp()))));

@@ -330,6 +330,18 @@ class DirectRestoreTest {
   }
 
   @Test
+  void completionNodeName_isFreshAndNeverLooksLikeANameScopeCounter() {
+    Set<String> names = new java.util.HashSet<>();
+    for (int i = 0; i < 2000; i++) {
+      String n = ProtectedSavedModelLoader.completionNodeName();
+      // TF Java's NameScope parses (.+)_(\d+) found anywhere in a node name as an int
+      assertThat(n).startsWith("ccserve_restore_done_").doesNotContainPattern("_\\d");
+      names.add(n);
+    }
+    assertThat(names).hasSize(2000);
+  }
+
+  @Test
   void directRestore_tamperedIndex_failsWithDataLossWhileTheGraphLoads() throws Exception {
     Path copy = copyEncrypted("tampered-index");
     Path index = copy.resolve("variables/variables.index");
